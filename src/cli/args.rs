@@ -1,0 +1,115 @@
+//! Raw command-line arguments (clap types stop here). Values are validated in clap
+//! value parsers, so a bad `--now` is a usage error with the flag's name, never a panic.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::clock::parse_rfc3339;
+
+/// Find the stage where CI/CD OIDC workload identity federation stops.
+///
+/// With no command, opens the triage TUI on the inputs given (or, with none, on a
+/// built-in sample incident).
+#[derive(Debug, Parser)]
+#[command(name = "oidc-triage", version, about, long_about = None, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Inputs for the TUI: tokens, claims, JWKS, logs… (`-` reads stdin).
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    #[command(flatten)]
+    pub tui: TuiArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Decode one token: platform, subject, times, signature, audience, claim meanings.
+    ///
+    /// Reading from stdin (`-`, or no argument) is the safe form: the token stays out
+    /// of your shell history.
+    Decode(DecodeArgs),
+    /// Headless diagnosis of one or more inputs: where evidence stops, and why.
+    Diagnose(DiagnoseArgs),
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct DecodeArgs {
+    /// A token, a file holding one, or `-` for stdin (the default).
+    #[arg(value_name = "TOKEN|FILE|-")]
+    pub input: Option<String>,
+    #[arg(long, value_enum, default_value_t = DecodeFormat::Text)]
+    pub format: DecodeFormat,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    /// Files to diagnose (`-` reads stdin).
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<String>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// Flags every command shares.
+#[derive(Debug, Args, Clone)]
+pub struct CommonArgs {
+    /// The issuer's JWKS (the document at its `jwks_uri`) to verify signatures.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub jwks: Option<PathBuf>,
+    /// Fix the clock (RFC 3339), e.g. the time of the failing run.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_now, global = true)]
+    pub now: Option<i64>,
+    /// Allowed clock skew in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(i64).range(0..=86_400), global = true)]
+    pub skew: i64,
+    /// Colour: auto honours NO_COLOR and a non-terminal stdout.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+}
+
+/// TUI-only flags.
+#[derive(Debug, Args, Clone)]
+pub struct TuiArgs {
+    /// Do not capture the mouse (so the terminal can select text).
+    #[arg(long)]
+    pub no_mouse: bool,
+}
+
+fn parse_now(s: &str) -> Result<i64, String> {
+    parse_rfc3339(s).map_err(|e| e.to_string())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DecodeFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}

@@ -1,0 +1,338 @@
+//! The engine: recognise inputs, let artifacts share facts, fix the clock, collect
+//! evidence, then compute each stage's status and `stopped_at` (DESIGN.md "Stage
+//! status"): runtime beats static, the latest attempt decides, a silent stage before
+//! a passed one is implied, stages after a failure are not reached.
+
+use std::sync::Arc;
+
+use super::catalog::{ROLE_RUNTIME_DISAGREES, TRUST_RUNTIME_DISAGREES};
+use super::model::{Basis, Evidence, Outcome, Severity, Stage, StageReport, StageStatus};
+use super::{DIAGNOSIS_SCHEMA, Diagnosis, TrustSummary};
+use crate::clock::{Clock, ClockSource, format_utc};
+use crate::evidence::{Input, Observations, SharedFacts, recognise, sources};
+use crate::text::escape_control;
+use crate::token::Jwks;
+
+/// Settings of one diagnosis, already validated (the CLI's flags become this).
+#[derive(Clone, Debug)]
+pub struct DiagnoseOptions {
+    /// `--now`: fixes the clock.
+    pub now: Option<i64>,
+    /// Allowed clock skew, seconds (default 60).
+    pub skew: i64,
+    /// `--jwks FILE`, with the name to cite.
+    pub jwks: Option<(String, Arc<Jwks>)>,
+}
+
+impl Default for DiagnoseOptions {
+    fn default() -> DiagnoseOptions {
+        DiagnoseOptions {
+            now: None,
+            skew: 60,
+            jwks: None,
+        }
+    }
+}
+
+/// Diagnose a set of inputs.
+pub fn diagnose_inputs(inputs: &[Input], options: &DiagnoseOptions) -> Diagnosis {
+    diagnose(inputs, options, Clock::wall)
+}
+
+/// Diagnose with an injectable wall clock (tests, replays).
+pub fn diagnose(
+    inputs: &[Input],
+    options: &DiagnoseOptions,
+    wall_clock: impl FnOnce() -> Clock,
+) -> Diagnosis {
+    let sources = sources();
+    let recognised: Vec<_> = inputs
+        .iter()
+        .map(|input| recognise(input, &sources))
+        .collect();
+
+    let mut facts = SharedFacts {
+        tokens: Vec::new(),
+        claims: Vec::new(),
+        jwks: options
+            .jwks
+            .iter()
+            .map(|(name, jwks)| (format!("--jwks {name}"), Arc::clone(jwks)))
+            .collect(),
+        event_times: Vec::new(),
+        clock: Clock::fixed(0),
+        skew: options.skew,
+    };
+    for r in &recognised {
+        if let Some(loaded) = &r.loaded {
+            loaded.share(&r.summary.name, &mut facts);
+        }
+    }
+    facts.clock = match (options.now, facts.event_times.iter().max()) {
+        (Some(now), _) => Clock::fixed(now),
+        (None, Some(&event)) => Clock {
+            now: event,
+            source: ClockSource::Event,
+        },
+        (None, None) => wall_clock(),
+    };
+
+    let mut out = Observations::default();
+    for r in &recognised {
+        if let Some(loaded) = &r.loaded {
+            loaded.contribute(&r.summary.name, &facts, &mut out);
+        }
+    }
+
+    let artifacts = recognised.into_iter().map(|r| r.summary).collect();
+    finish(out, artifacts, facts.clock)
+}
+
+/// What runtime evidence of one stage says: an untimed failure is a property of an
+/// artifact (a bad signature) and always counts; timed evidence records attempts, of
+/// which the latest decides.
+fn runtime_verdict(items: &[&Evidence]) -> Option<Outcome> {
+    let decisive: Vec<&&Evidence> = items
+        .iter()
+        .filter(|e| e.basis == Basis::Runtime && e.outcome != Outcome::Info)
+        .collect();
+    if decisive.is_empty() {
+        return None;
+    }
+    if decisive
+        .iter()
+        .any(|e| e.time.is_none() && e.outcome == Outcome::Fail)
+    {
+        return Some(Outcome::Fail);
+    }
+    let latest_time = decisive.iter().filter_map(|e| e.time).max();
+    if let Some(t) = latest_time {
+        let at_latest = decisive.iter().filter(|e| e.time == Some(t));
+        // Several events at the same second: a failure among them is not superseded.
+        return Some(if at_latest.clone().any(|e| e.outcome == Outcome::Fail) {
+            Outcome::Fail
+        } else {
+            Outcome::Pass
+        });
+    }
+    Some(Outcome::Pass)
+}
+
+fn static_verdict(items: &[&Evidence]) -> Option<Outcome> {
+    let decisive: Vec<&&Evidence> = items
+        .iter()
+        .filter(|e| e.basis == Basis::Static && e.outcome != Outcome::Info)
+        .collect();
+    if decisive.is_empty() {
+        None
+    } else if decisive.iter().any(|e| e.outcome == Outcome::Fail) {
+        Some(Outcome::Fail)
+    } else {
+        Some(Outcome::Pass)
+    }
+}
+
+fn status_of(outcome: Option<Outcome>) -> StageStatus {
+    match outcome {
+        Some(Outcome::Pass) => StageStatus::Passed,
+        Some(Outcome::Fail) => StageStatus::Failed,
+        _ => StageStatus::NoEvidence,
+    }
+}
+
+/// Compute the verdicts from collected observations.
+pub(crate) fn finish(
+    mut out: Observations,
+    artifacts: Vec<crate::evidence::ArtifactSummary>,
+    clock: Clock,
+) -> Diagnosis {
+    let mut statuses = [StageStatus::NoEvidence; 5];
+    for stage in Stage::ALL {
+        let items: Vec<&Evidence> = out.evidence.iter().filter(|e| e.stage == stage).collect();
+        let runtime = runtime_verdict(&items);
+        let predicted = static_verdict(&items);
+        if let (Some(r), Some(s)) = (runtime, predicted)
+            && r != s
+        {
+            let rule = match stage {
+                Stage::Role => Some(ROLE_RUNTIME_DISAGREES),
+                Stage::Trust => Some(TRUST_RUNTIME_DISAGREES),
+                _ => None,
+            };
+            if let Some(rule) = rule {
+                let (what_ran, what_predicted) = match r {
+                    Outcome::Fail => ("was refused at runtime", "admits this token"),
+                    _ => ("succeeded at runtime", "would refuse this token"),
+                };
+                let proof = items
+                    .iter()
+                    .find(|e| e.basis == Basis::Runtime && e.outcome == r)
+                    .map(|e| (*e).clone());
+                let mut finding = rule.finding(
+                    format!("the configuration you gave {what_predicted}, but the exchange {what_ran}: the deployed configuration differs from this copy, or another one (provider, account, tenant) is in play"),
+                    "fetch the configuration actually deployed (aws iam get-role / az ad app federated-credential list / gcloud … describe) and compare",
+                );
+                if let Some(p) = proof {
+                    finding = finding.with_evidence(p);
+                }
+                out.findings.push(finding);
+            }
+        }
+        statuses[stage.index()] = status_of(runtime.or(predicted));
+    }
+
+    // A silent stage before a stage that passed is implied by it.
+    let mut inferred = Vec::new();
+    for stage in Stage::ALL {
+        if statuses[stage.index()] != StageStatus::NoEvidence {
+            continue;
+        }
+        let later_pass = Stage::ALL[stage.index() + 1..]
+            .iter()
+            .find(|s| statuses[s.index()] == StageStatus::Passed);
+        let first_failed = Stage::ALL
+            .iter()
+            .position(|s| statuses[s.index()] == StageStatus::Failed);
+        let before_failure = first_failed.is_none_or(|f| stage.index() < f);
+        if let Some(later) = later_pass
+            && before_failure
+            && let Some(proof) = out
+                .evidence
+                .iter()
+                .find(|e| e.stage == *later && e.outcome == Outcome::Pass)
+        {
+            inferred.push(Evidence {
+                stage,
+                outcome: Outcome::Pass,
+                artifact: proof.artifact.clone(),
+                locator: proof.locator.clone(),
+                summary: format!(
+                    "implied by the {} stage passing ({} {})",
+                    later.name(),
+                    escape_control(&proof.artifact),
+                    proof.locator
+                ),
+                basis: Basis::Inferred,
+                time: proof.time,
+            });
+            statuses[stage.index()] = StageStatus::Passed;
+        }
+    }
+    out.evidence.extend(inferred);
+
+    if let Some(first) = statuses.iter().position(|s| *s == StageStatus::Failed) {
+        for status in statuses.iter_mut().skip(first + 1) {
+            if *status == StageStatus::NoEvidence {
+                *status = StageStatus::NotReached;
+            }
+        }
+    }
+    let stopped_at = statuses
+        .iter()
+        .position(|s| *s == StageStatus::Failed)
+        .or_else(|| statuses.iter().position(|s| *s != StageStatus::Passed))
+        .map(|i| Stage::ALL[i]);
+
+    let stages = Stage::ALL
+        .iter()
+        .map(|&stage| StageReport {
+            stage,
+            status: statuses[stage.index()],
+            evidence: out
+                .evidence
+                .iter()
+                .filter(|e| e.stage == stage)
+                .cloned()
+                .collect(),
+        })
+        .collect::<Vec<_>>();
+
+    out.findings
+        .sort_by_key(|f| (f.severity, std::cmp::Reverse(f.risk), f.stage));
+    add_default_next_evidence(&mut out, &stages, stopped_at);
+    let summary = summarise(stopped_at, &stages, &out, &artifacts);
+    Diagnosis {
+        schema: DIAGNOSIS_SCHEMA,
+        stopped_at,
+        stages,
+        findings: out.findings,
+        trust: out.trust.unwrap_or_else(TrustSummary::not_evaluated),
+        next_evidence: out.next_evidence,
+        artifacts,
+        clock,
+        summary,
+    }
+}
+
+/// What to collect when evidence stops for lack of it. Sources add specific commands
+/// (filled with the role, subject, time); these are the generic ones per stage.
+fn add_default_next_evidence(
+    out: &mut Observations,
+    stages: &[StageReport],
+    stopped_at: Option<Stage>,
+) {
+    let Some(stop) = stopped_at else { return };
+    if stages[stop.index()].status != StageStatus::NoEvidence {
+        return;
+    }
+    match stop {
+        Stage::Workflow => out.next(
+            "the failing job's log and the workflow file (does the job have `permissions: id-token: write`, or GitLab `id_tokens:`?)",
+            "gh run view RUN_ID --log-failed",
+        ),
+        Stage::Token => out.next(
+            "the token the job received: print its claims (never the token itself) or decode it with `oidc-triage decode -`",
+            "gh run view RUN_ID --log | grep -i 'token'",
+        ),
+        Stage::Trust => out.next(
+            "the cloud's trust configuration for this role",
+            "aws iam get-role --role-name ROLE --query Role.AssumeRolePolicyDocument  |  az ad app federated-credential list --id APP_ID  |  gcloud iam workload-identity-pools providers describe PROVIDER --location=global --workload-identity-pool=POOL --format=json",
+        ),
+        Stage::Role => out.next(
+            "the cloud's record of the exchange (AssumeRoleWithWebIdentity, ExchangeToken, the Entra sign-in)",
+            "aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=AssumeRoleWithWebIdentity --max-results 50",
+        ),
+        Stage::Audit => out.next(
+            "the deploy's calls made with the assumed credentials",
+            "aws cloudtrail lookup-events --lookup-attributes AttributeKey=Username,AttributeValue=SESSION_NAME",
+        ),
+    }
+}
+
+fn summarise(
+    stopped_at: Option<Stage>,
+    stages: &[StageReport],
+    out: &Observations,
+    artifacts: &[crate::evidence::ArtifactSummary],
+) -> String {
+    if !artifacts
+        .iter()
+        .any(crate::evidence::ArtifactSummary::usable)
+    {
+        return "no usable input: nothing recognised as evidence".to_owned();
+    }
+    let Some(stop) = stopped_at else {
+        return "all five stages passed".to_owned();
+    };
+    let status = stages[stop.index()].status;
+    let lead = out
+        .findings
+        .iter()
+        .find(|f| f.stage == stop && f.severity == Severity::Error)
+        .map(|f| format!(": {}", f.title))
+        .unwrap_or_default();
+    match status {
+        StageStatus::Failed => format!("evidence stops at {} — failed{lead}", stop.name()),
+        _ => format!("evidence stops at {} — {}", stop.name(), status.label()),
+    }
+}
+
+/// The instant as people read it, for reports.
+pub fn describe_clock(clock: &Clock) -> String {
+    let source = match clock.source {
+        ClockSource::Flag => "--now",
+        ClockSource::Event => "the latest runtime event",
+        ClockSource::WallClock => "this machine's clock",
+    };
+    format!("{} ({source})", format_utc(clock.now))
+}

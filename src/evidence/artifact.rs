@@ -1,0 +1,187 @@
+//! Inputs (what the user named or pasted) and artifacts (an input with its sniffed
+//! kind). Kinds are DESIGN.md's vocabulary; add one there before the code uses it.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::{Serialize, Serializer};
+
+use crate::token::platform::Platform;
+
+/// The largest input read whole. Larger log exports are streamed by their parsers.
+pub const MAX_INPUT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Where an input came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    File(PathBuf),
+    Stdin,
+    /// Pasted into the TUI, or a value given on the command line.
+    Pasted,
+    /// Shipped with the tool (the sample incident).
+    Builtin,
+}
+
+/// One input, as bytes: nothing is assumed about its encoding until it is sniffed.
+#[derive(Clone, Debug)]
+pub struct Input {
+    /// What evidence calls it: the file name, `stdin`, `paste 1`.
+    pub name: String,
+    pub bytes: Vec<u8>,
+    pub origin: Origin,
+}
+
+/// An input that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InputError {
+    /// Opening or reading failed.
+    #[error("cannot read {name}: {source}")]
+    Io {
+        name: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Larger than the tool reads whole.
+    #[error(
+        "{name} is larger than {limit} bytes; split it or give the directory of files it came from"
+    )]
+    TooLarge { name: String, limit: u64 },
+}
+
+impl Input {
+    /// Text or bytes given directly.
+    pub fn pasted(name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Input {
+        Input {
+            name: name.into(),
+            bytes: bytes.into(),
+            origin: Origin::Pasted,
+        }
+    }
+
+    /// Read a file whole (up to [`MAX_INPUT_BYTES`]).
+    pub fn from_path(path: &Path) -> Result<Input, InputError> {
+        let name = path.display().to_string();
+        let file = std::fs::File::open(path).map_err(|source| InputError::Io {
+            name: name.clone(),
+            source,
+        })?;
+        let bytes = read_limited(file, &name)?;
+        Ok(Input {
+            name,
+            bytes,
+            origin: Origin::File(path.to_owned()),
+        })
+    }
+
+    /// Read standard input whole (up to [`MAX_INPUT_BYTES`]).
+    pub fn from_reader(name: &str, reader: impl Read) -> Result<Input, InputError> {
+        Ok(Input {
+            name: name.to_owned(),
+            bytes: read_limited(reader, name)?,
+            origin: Origin::Stdin,
+        })
+    }
+}
+
+fn read_limited(reader: impl Read, name: &str) -> Result<Vec<u8>, InputError> {
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| InputError::Io {
+            name: name.to_owned(),
+            source,
+        })?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(InputError::TooLarge {
+            name: name.to_owned(),
+            limit: MAX_INPUT_BYTES,
+        });
+    }
+    Ok(bytes)
+}
+
+/// What an artifact is, sniffed from its content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ArtifactKind {
+    Token,
+    Claims,
+    Jwks,
+    AwsTrustPolicy,
+    AzureFederatedCredential,
+    GcpProvider,
+    GcpIamPolicy,
+    VaultRole,
+    CiLog(Platform),
+    Cloudtrail,
+    GcpAuditLog,
+    AzureSigninLog,
+    ErrorText,
+    WorkflowFileGithubActions,
+    WorkflowFileGitlab,
+    Unrecognised,
+}
+
+impl ArtifactKind {
+    /// The vocabulary name (`ci-log/github-actions`).
+    pub fn name(self) -> String {
+        let fixed = match self {
+            ArtifactKind::Token => "token",
+            ArtifactKind::Claims => "claims",
+            ArtifactKind::Jwks => "jwks",
+            ArtifactKind::AwsTrustPolicy => "aws-trust-policy",
+            ArtifactKind::AzureFederatedCredential => "azure-federated-credential",
+            ArtifactKind::GcpProvider => "gcp-provider",
+            ArtifactKind::GcpIamPolicy => "gcp-iam-policy",
+            ArtifactKind::VaultRole => "vault-role",
+            ArtifactKind::CiLog(platform) => return format!("ci-log/{}", platform.name()),
+            ArtifactKind::Cloudtrail => "cloudtrail",
+            ArtifactKind::GcpAuditLog => "gcp-audit-log",
+            ArtifactKind::AzureSigninLog => "azure-signin-log",
+            ArtifactKind::ErrorText => "error-text",
+            ArtifactKind::WorkflowFileGithubActions => "workflow-file/github-actions",
+            ArtifactKind::WorkflowFileGitlab => "workflow-file/gitlab",
+            ArtifactKind::Unrecognised => "unrecognised",
+        };
+        fixed.to_owned()
+    }
+}
+
+impl Serialize for ArtifactKind {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.name())
+    }
+}
+
+/// An artifact as the diagnosis lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ArtifactSummary {
+    pub name: String,
+    pub kind: ArtifactKind,
+    /// Size in bytes.
+    pub size: usize,
+    /// Recognised but unusable: what was wrong and where.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// For `unrecognised`: the kinds attempted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tried: Vec<ArtifactKind>,
+    /// For `unrecognised`: at most 16 bytes of it, escaped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preview: Option<String>,
+    /// A note on how it was read ("token at $.value").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// For a token: `header.payload.<redacted>`, the only form ever shown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+impl ArtifactSummary {
+    /// True when evidence can come from it.
+    pub fn usable(&self) -> bool {
+        self.error.is_none() && self.kind != ArtifactKind::Unrecognised
+    }
+}

@@ -1,0 +1,24 @@
+//! oidc-triage: find the stage where CI/CD OIDC workload identity federation stops.
+//!
+//! `token` decodes what people paste (a JWT in any wrapping, or bare claims), knows
+//! each CI platform's issuer and subject grammar, and verifies signatures offline
+//! against a JWKS. `evidence` recognises inputs by content and turns each into
+//! evidence through one interface. `diagnosis` owns the five stages, the finding
+//! catalogue and the engine that computes each stage's status and where evidence
+//! stops. `report` renders a diagnosis or a decoded token as text, JSON or markdown to
+//! any `Write`. `text` escapes control characters and redacts secrets; `clock` fixes
+//! the instant checks are made at. The library prints nothing: the CLI and the TUI
+//! (in the binary) are thin layers over it.
+
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod cli;
+pub mod clock;
+pub mod diagnosis;
+pub mod evidence;
+pub mod report;
+pub mod sample;
+pub mod text;
+pub mod token;
+#[cfg(feature = "tui")]
+pub mod tui;

@@ -1,0 +1,161 @@
+//! The RCA report (DESIGN.md's one template), for tickets and the TUI's copy. Markdown
+//! leaves the machine by design, so on top of escaping it is passed through secret
+//! redaction: no token signature, key or password survives into it.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use crate::diagnosis::{Diagnosis, Outcome, Severity, Stage, StageStatus};
+use crate::text::{escape_control, redact_secrets};
+
+/// Escape for a markdown table cell or inline text: controls, pipes, backticks.
+fn cell(s: &str) -> String {
+    escape_control(s).replace('|', "\\|").replace('`', "'")
+}
+
+fn health_state(d: &Diagnosis) -> String {
+    if d.failed() {
+        "**Unhealthy** — a stage failed; deploys on this path do not get credentials (or fail after getting them).".to_owned()
+    } else if d.stopped_at.is_none() {
+        match d.max_risk() {
+            Some(risk) => format!(
+                "**Healthy but insecure** — all stages passed, with a {}-risk finding.",
+                risk.name()
+            ),
+            None => "**Healthy** — all five stages passed.".to_owned(),
+        }
+    } else {
+        "**Unknown** — no stage failed, but evidence stops before the deploy is proven.".to_owned()
+    }
+}
+
+/// The markdown RCA as a string (redacted).
+pub fn render_rca(d: &Diagnosis) -> String {
+    let mut md = String::new();
+    let _ = writeln!(md, "# OIDC federation RCA\n");
+    let _ = writeln!(md, "## Summary\n\n{}\n", cell(&d.summary));
+
+    let _ = writeln!(
+        md,
+        "## Where evidence stops\n\n| Stage | Status |\n|---|---|"
+    );
+    for s in &d.stages {
+        let stop = if Some(s.stage) == d.stopped_at {
+            " ← evidence stops here"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {} {}{stop} |",
+            s.stage.title(),
+            s.status.mark(),
+            s.status.label()
+        );
+    }
+
+    let _ = writeln!(
+        md,
+        "\n## Evidence\n\n| Stage | Outcome | Artifact | Locator | What it shows |\n|---|---|---|---|---|"
+    );
+    for s in &d.stages {
+        for e in &s.evidence {
+            let outcome = match e.outcome {
+                Outcome::Pass => "pass",
+                Outcome::Fail => "FAIL",
+                Outcome::Info => "info",
+            };
+            let _ = writeln!(
+                md,
+                "| {} | {outcome} | {} | `{}` | {} |",
+                s.stage.name(),
+                cell(&e.artifact),
+                cell(&e.locator),
+                cell(&e.summary)
+            );
+        }
+    }
+
+    let _ = writeln!(md, "\n## Health state\n\n{}\n", health_state(d));
+
+    let causes: Vec<_> = d
+        .findings
+        .iter()
+        .filter(|f| f.severity != Severity::Info)
+        .collect();
+    let _ = writeln!(md, "## Likely cause\n");
+    if causes.is_empty() {
+        let _ = writeln!(md, "No failure or risk was proven by the evidence given.\n");
+    }
+    for f in &causes {
+        let risk = f
+            .risk
+            .map(|r| format!(", risk {}", r.name()))
+            .unwrap_or_default();
+        let _ = writeln!(
+            md,
+            "- **{}** (`{}`, {}{risk}): {}",
+            cell(f.title),
+            f.id,
+            f.severity.name(),
+            cell(&f.cause)
+        );
+    }
+    let _ = writeln!(md, "\n## Fix\n");
+    if causes.is_empty() {
+        let _ = writeln!(
+            md,
+            "Nothing to fix on the evidence given; collect the next evidence below.\n"
+        );
+    }
+    for f in &causes {
+        let _ = writeln!(md, "- `{}`: {}", f.id, cell(&f.fix));
+    }
+
+    let _ = writeln!(md, "\n## User test\n");
+    let _ = writeln!(
+        md,
+        "1. Re-run the failing job once the fix is in place and run `oidc-triage diagnose` on its log and token: every stage should pass."
+    );
+    let trust_involved = d.stopped_at == Some(Stage::Trust)
+        || d.findings.iter().any(|f| f.stage == Stage::Trust)
+        || d.trust.evaluated;
+    if trust_involved || d.stage(Stage::Trust).status == StageStatus::Passed {
+        let _ = writeln!(
+            md,
+            "2. Retest the denied path: open a pull request (or run from an unprotected branch) and confirm the exchange is refused for it."
+        );
+    }
+
+    let _ = writeln!(md, "\n## Next evidence\n");
+    if d.next_evidence.is_empty() {
+        let _ = writeln!(md, "None needed.");
+    }
+    for n in &d.next_evidence {
+        let _ = writeln!(
+            md,
+            "- {}\n  ```\n  {}\n  ```",
+            cell(&n.what),
+            escape_control(&n.command)
+        );
+    }
+    let _ = writeln!(md, "\n## Artifacts\n");
+    for a in &d.artifacts {
+        let _ = writeln!(
+            md,
+            "- {} — {} ({} bytes)",
+            cell(&a.name),
+            a.kind.name(),
+            a.size
+        );
+        if let Some(token) = &a.token {
+            let _ = writeln!(md, "  - token `{}`", cell(token));
+        }
+    }
+    redact_secrets(&md).into_owned()
+}
+
+/// Write the markdown RCA.
+pub fn write_rca(mut out: impl Write, d: &Diagnosis) -> io::Result<()> {
+    out.write_all(render_rca(d).as_bytes())
+}

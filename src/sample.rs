@@ -1,0 +1,44 @@
+//! The built-in sample incident: what `oidc-triage` shows when started with no input,
+//! so a new user sees a whole diagnosis at once. Its artifacts live in
+//! `assets/sample/` exactly as a user would paste them, signed by the sample key whose
+//! public JWKS ships beside them.
+
+use std::sync::Arc;
+
+use crate::clock::parse_rfc3339;
+use crate::diagnosis::DiagnoseOptions;
+use crate::evidence::{Input, Origin};
+use crate::token::Jwks;
+
+/// The incident's clock: the time of the failing run.
+pub const SAMPLE_NOW: &str = "2026-03-02T10:15:00Z";
+
+const SAMPLE_FILES: &[(&str, &[u8])] = &[(
+    "id-token.json",
+    include_bytes!("../assets/sample/id-token.json"),
+)];
+
+const SAMPLE_JWKS: &[u8] = include_bytes!("../assets/sample/jwks.json");
+
+/// The sample's inputs.
+pub fn sample_inputs() -> Vec<Input> {
+    SAMPLE_FILES
+        .iter()
+        .map(|(name, bytes)| Input {
+            name: (*name).to_owned(),
+            bytes: bytes.to_vec(),
+            origin: Origin::Builtin,
+        })
+        .collect()
+}
+
+/// Options that replay the sample at its own clock with its JWKS.
+pub fn sample_options() -> DiagnoseOptions {
+    DiagnoseOptions {
+        now: parse_rfc3339(SAMPLE_NOW).ok(),
+        skew: 60,
+        jwks: Jwks::parse(SAMPLE_JWKS)
+            .ok()
+            .map(|j| ("jwks.json".to_owned(), Arc::new(j))),
+    }
+}

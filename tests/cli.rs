@@ -1,0 +1,472 @@
+//! The real binary, headless, as scripts and tickets use it.
+//!
+//! - decode: every input route (argument, file, stdin), text and JSON, exit codes 0/1/2.
+//! - diagnose: exit codes 0/1/2/3, the JSON schema, the markdown RCA (redacted).
+//! - bad input: empty, whitespace, 1 MiB of garbage, invalid UTF-8, escape sequences in
+//!   claims — a clear error, no panic, nothing unescaped on stdout.
+//! - flags: --now validation, --color, completions, subcommand names win over files.
+
+// Helpers outside #[test] functions unwrap too: a failure is a broken test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use common::*;
+use serde_json::{Value, json};
+
+fn bin() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_oidc-triage"));
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+fn run(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A command that fails early may close stdin before reading it all.
+    let _ = child.stdin.take().unwrap().write_all(stdin);
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn sample_token() -> String {
+    let doc: Value =
+        serde_json::from_slice(include_bytes!("../assets/sample/id-token.json")).unwrap();
+    doc["value"].as_str().unwrap().to_owned()
+}
+
+const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/sample/id-token.json");
+const SAMPLE_JWKS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/sample/jwks.json");
+const SAMPLE_NOW: &str = "2026-03-02T10:15:00Z";
+
+fn signature_of(token: &str) -> &str {
+    token.rsplit('.').next().unwrap()
+}
+
+#[test]
+fn decode_from_stdin_prints_the_platform_and_never_the_signature() {
+    let token = sample_token();
+    let o = run(&["decode", "--now", SAMPLE_NOW], token.as_bytes());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("GitHub Actions"));
+    assert!(out.contains("<redacted>"));
+    assert!(!out.contains(signature_of(&token)));
+    assert!(out.contains("NOT checked"), "no JWKS: the output says so");
+    assert!(out.contains("valid for 4m20s"));
+    assert!(
+        !out.contains('\x1b'),
+        "no colour when stdout is not a terminal"
+    );
+}
+
+#[test]
+fn decode_json_has_the_documented_fields_and_verifies_with_jwks() {
+    let o = run(
+        &[
+            "decode",
+            SAMPLE,
+            "--jwks",
+            SAMPLE_JWKS,
+            "--now",
+            SAMPLE_NOW,
+            "--format",
+            "json",
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["schema"], "oidc-triage/decode/v1");
+    for field in [
+        "header",
+        "claims",
+        "platform",
+        "subject",
+        "times",
+        "signature",
+        "findings",
+    ] {
+        assert!(v.get(field).is_some(), "missing {field}");
+    }
+    assert_eq!(v["platform"], "github-actions");
+    assert_eq!(v["signature"]["verified"], true);
+    assert_eq!(v["signature"]["kid"], "sample-rs256-2026");
+    assert_eq!(v["subject"]["context"]["kind"], "environment");
+    assert_eq!(v["times"]["exp"]["relative"], "in 4m20s");
+    assert!(!stdout(&o).contains(signature_of(&sample_token())));
+}
+
+#[test]
+fn decode_takes_the_token_as_an_argument_and_fails_on_expiry_at_now() {
+    let token = sample_token();
+    let o = run(&["decode", &token, "--now", "2026-03-02T11:00:00Z"], b"");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "expired at --now is a proven failure"
+    );
+    assert!(stdout(&o).contains("token.expired"));
+}
+
+#[test]
+fn decode_with_a_foreign_jwks_is_a_failure() {
+    let key = rsa_key("sample-rs256-2026");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("jwks.json");
+    std::fs::write(&path, jwks(&[&key])).unwrap();
+    let o = run(
+        &[
+            "decode",
+            SAMPLE,
+            "--jwks",
+            path.to_str().unwrap(),
+            "--now",
+            SAMPLE_NOW,
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("bad signature"), "{}", stdout(&o));
+}
+
+#[test]
+fn decode_bad_input_is_a_clear_usage_error() {
+    let cases: Vec<(&[u8], &str)> = vec![
+        (b"", "the input is empty"),
+        (b" \n\t \n", "the input is empty"),
+        (b"hello, this is not a token", "no JWT found"),
+        (b"\xff\xfe\x00garbage\x80", "no JWT found"),
+        (
+            b"eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ.a2V5.aXY.Y2lwaGVy.dGFn",
+            "encrypted token",
+        ),
+    ];
+    for (input, message) in cases {
+        let o = run(&["decode"], input);
+        assert_eq!(o.status.code(), Some(2), "{input:?}");
+        assert!(stderr(&o).contains(message), "{input:?}: {}", stderr(&o));
+        assert!(o.stdout.is_empty());
+        assert!(!stderr(&o).contains("panicked"));
+    }
+}
+
+#[test]
+fn a_mebibyte_of_garbage_is_refused_without_a_panic() {
+    let mut garbage = Vec::with_capacity(1 << 20);
+    let mut x: u32 = 0x9e37_79b9;
+    while garbage.len() < 1 << 20 {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        garbage.push((x & 0xff) as u8);
+    }
+    let o = run(&["decode"], &garbage);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!stderr(&o).contains("panicked"));
+    assert!(
+        stderr(&o).len() < 1000,
+        "the error describes the input, it does not echo it"
+    );
+    let o = run(&["diagnose", "-"], &garbage);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not recognised"), "{}", stderr(&o));
+}
+
+#[test]
+fn escape_sequences_in_claims_never_reach_stdout_raw() {
+    let key = ec_key("k");
+    let mut claims = github_claims(
+        "repo:acme/api:ref:refs/heads/main",
+        "sts.amazonaws.com",
+        IAT,
+    );
+    claims["workflow"] = json!("\u{1b}]52;c;ZXZpbA==\u{7}deploy\u{1b}[2J");
+    claims["actor"] = json!("octo\u{9b}31mcat\u{202e}");
+    let token = sign(&key, &claims);
+    for args in [
+        vec!["decode", "--now", SAMPLE_NOW],
+        vec!["decode", "--now", SAMPLE_NOW, "--format", "json"],
+        vec!["diagnose", "-", "--now", SAMPLE_NOW],
+        vec!["diagnose", "-", "--now", SAMPLE_NOW, "--format", "json"],
+        vec!["diagnose", "-", "--now", SAMPLE_NOW, "--format", "markdown"],
+    ] {
+        let o = run(&args, token.as_bytes());
+        let out = stdout(&o);
+        assert!(
+            !out.contains('\u{1b}')
+                && !out.contains('\u{7}')
+                && !out.contains('\u{9b}')
+                && !out.contains('\u{202e}'),
+            "{args:?}: raw control character on stdout"
+        );
+        assert!(
+            out.contains("52;c;ZXZpbA=="),
+            "{args:?}: the value is shown, escaped"
+        );
+    }
+}
+
+#[test]
+fn diagnose_a_token_alone_stops_at_trust_with_exit_3() {
+    let o = run(
+        &[
+            "diagnose",
+            SAMPLE,
+            "--jwks",
+            SAMPLE_JWKS,
+            "--now",
+            SAMPLE_NOW,
+            "--format",
+            "json",
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["schema"], "oidc-triage/diagnosis/v1");
+    assert_eq!(v["stopped_at"], "trust");
+    let statuses: Vec<&str> = v["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "passed",
+            "passed",
+            "no_evidence",
+            "no_evidence",
+            "no_evidence"
+        ]
+    );
+    assert_eq!(v["stages"][0]["evidence"][0]["locator"], "$.run_id");
+    assert_eq!(v["trust"]["allowed"], Value::Null);
+    assert_eq!(v["artifacts"][0]["kind"], "token");
+    assert!(
+        v["next_evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["command"].as_str().unwrap().contains("aws iam get-role"))
+    );
+}
+
+#[test]
+fn diagnose_an_expired_token_fails_the_token_stage_with_exit_1() {
+    let o = run(
+        &[
+            "diagnose",
+            SAMPLE,
+            "--now",
+            "2026-03-02T12:00:00Z",
+            "--format",
+            "json",
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["stopped_at"], "token");
+    let statuses: Vec<&str> = v["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "passed",
+            "failed",
+            "not_reached",
+            "not_reached",
+            "not_reached"
+        ]
+    );
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["id"] == "token.expired" && f["severity"] == "error")
+    );
+}
+
+#[test]
+fn markdown_rca_follows_the_template_and_is_redacted() {
+    let token = sample_token();
+    let o = run(
+        &["diagnose", "-", "--now", SAMPLE_NOW, "--format", "markdown"],
+        format!("Authorization: Bearer {token}").as_bytes(),
+    );
+    let md = stdout(&o);
+    for heading in [
+        "## Summary",
+        "## Where evidence stops",
+        "## Evidence",
+        "## Health state",
+        "## Likely cause",
+        "## Fix",
+        "## User test",
+        "## Next evidence",
+    ] {
+        assert!(md.contains(heading), "missing {heading}");
+    }
+    let (header_payload, signature) = token.rsplit_once('.').unwrap();
+    assert!(md.contains(&format!("{header_payload}.<redacted>")));
+    assert!(!md.contains(signature));
+}
+
+#[test]
+fn diagnose_reports_unrecognised_inputs_and_exits_2_only_when_nothing_is_usable() {
+    let dir = tempfile::tempdir().unwrap();
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "the deploy broke again\x1b[2J").unwrap();
+    let o = run(&["diagnose", notes.to_str().unwrap()], b"");
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("notes.txt") && err.contains("not recognised") && err.contains("tried"),
+        "{err}"
+    );
+    assert!(!err.contains('\x1b'));
+
+    let o = run(
+        &[
+            "diagnose",
+            notes.to_str().unwrap(),
+            SAMPLE,
+            "--now",
+            SAMPLE_NOW,
+            "--format",
+            "json",
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(3));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let unrecognised = &v["artifacts"][0];
+    assert_eq!(unrecognised["kind"], "unrecognised");
+    assert!(
+        unrecognised["tried"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k == "token")
+    );
+    assert_eq!(unrecognised["preview"], "the deploy broke…");
+
+    let o = run(&["diagnose", "/no/such/file.log"], b"");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("/no/such/file.log"));
+}
+
+#[test]
+fn a_jwks_given_as_an_input_verifies_like_the_flag() {
+    let o = run(
+        &[
+            "diagnose",
+            SAMPLE,
+            SAMPLE_JWKS,
+            "--now",
+            SAMPLE_NOW,
+            "--format",
+            "json",
+        ],
+        b"",
+    );
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["artifacts"][1]["kind"], "jwks");
+    let token_stage = v["stages"][1]["evidence"][0]["summary"].as_str().unwrap();
+    assert!(token_stage.contains("verified with"), "{token_stage}");
+}
+
+#[test]
+fn bad_flags_are_usage_errors_naming_the_flag() {
+    let o = run(&["decode", "--now", "yesterday"], b"");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--now"), "{}", stderr(&o));
+    let o = run(
+        &["decode", "--jwks", "/no/such/jwks.json"],
+        sample_token().as_bytes(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("/no/such/jwks.json"));
+    let o = run(&["decode", "--jwks", SAMPLE], sample_token().as_bytes());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not a JWKS"), "{}", stderr(&o));
+}
+
+#[test]
+fn color_always_colours_and_no_color_is_honoured_in_auto() {
+    let o = run(
+        &["decode", "--color", "always", "--now", SAMPLE_NOW],
+        sample_token().as_bytes(),
+    );
+    assert!(stdout(&o).contains("\x1b["));
+    let o = run(
+        &["decode", "--color", "never", "--now", SAMPLE_NOW],
+        sample_token().as_bytes(),
+    );
+    assert!(!stdout(&o).contains('\x1b'));
+}
+
+#[test]
+fn subcommand_names_win_over_file_names() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("decode"), "not a token").unwrap();
+    let o = bin()
+        .current_dir(dir.path())
+        .args(["decode", "-", "--now", SAMPLE_NOW])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin
+                .take()
+                .unwrap()
+                .write_all(sample_token().as_bytes())?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // `./decode` is a file for the TUI, which needs a terminal.
+    let o = bin()
+        .current_dir(dir.path())
+        .arg("./decode")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("needs a terminal"));
+}
+
+#[test]
+fn completions_and_man_page_are_generated() {
+    let o = run(&["completions", "bash"], b"");
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("oidc-triage"));
+    let o = run(&["man"], b"");
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains(".TH"));
+}
