@@ -3,6 +3,9 @@
 //! measures layout, wrapping and styling; `TestBackend` stands in for the terminal.
 //! Run: `cargo bench --bench draw -- --warm-up-time 1 --measurement-time 3`.
 
+// A bench that cannot set up its input should stop loudly, as a test does.
+#![allow(clippy::expect_used)]
+
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};

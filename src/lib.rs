@@ -16,8 +16,10 @@ pub mod cli;
 pub mod clock;
 pub mod diagnosis;
 pub mod evidence;
+pub mod policy;
 pub mod report;
 pub mod sample;
+pub mod scenario;
 pub mod text;
 pub mod token;
 #[cfg(feature = "tui")]

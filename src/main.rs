@@ -70,7 +70,11 @@ fn run_tui(cli: &Cli, stdin_is_terminal: bool, stdout_is_terminal: bool) -> Exit
         let count = inputs.len();
         (
             diagnose_inputs(&inputs, &options),
-            format!("{count} input(s)"),
+            if count == 1 {
+                "1 input".to_owned()
+            } else {
+                format!("{count} inputs")
+            },
         )
     };
     match tui::run(

@@ -5,16 +5,21 @@
 //! - `sample_incident_keys_and_clean_exit`: the TUI on the built-in sample; help opens
 //!   and closes; `q` exits 0 and leaves the alternate screen;
 //! - `token_file_with_jwks_and_now`: the TUI on the sample token file with `--jwks` and
-//!   `--now`;
+//!   `--now`; Ctrl-C exits 0 and leaves the alternate screen;
 //! - `decode_reads_a_pasted_token`: `decode -` reads a token pasted from a tmux buffer
 //!   and shows the platform but never the signature.
 //!
 //! Each test runs its own tmux server (`-L`, a socket name unique to the test and the
 //! process) with no user config, and a guard kills that server however the test ends.
-//! Without tmux the tests print a skip message and return; CI installs tmux.
+//! Without tmux the tests print a skip message and return; CI installs tmux. The TUI
+//! tests need the default `tui` feature; `decode` runs in every build.
 
+// Helpers outside `#[test]` functions are test code too (clippy.toml allows unwrap in tests).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
@@ -23,13 +28,9 @@ const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
 /// The longest any one wait may take.
 const TIMEOUT: Duration = Duration::from_secs(10);
 const POLL: Duration = Duration::from_millis(50);
-const STAGES: [&str; 5] = [
-    "Workflow starts",
-    "OIDC token issued",
-    "Trust policy checks",
-    "Cloud role assumed",
-    "Audit deploy",
-];
+/// Wide enough that every stage box shows its whole title and `◀ stops` (below 131
+/// columns the view cuts them: `tests/tui.rs` tracks that bug).
+const WIDTH: u16 = 160;
 
 /// True when tmux can be run; otherwise says why the test is skipped.
 fn tmux_available(test: &str) -> bool {
@@ -45,14 +46,18 @@ fn tmux_available(test: &str) -> bool {
 /// One private tmux server with one session `t`; killed on drop.
 struct Tmux {
     socket: String,
+    /// The server's socket file, removed on drop (tmux 3.3a leaves it behind).
+    socket_path: Option<std::path::PathBuf>,
 }
 
 impl Tmux {
     /// Start `command` (a shell command line) in a detached session of fixed size,
-    /// in `dir`. The pane stays after its process exits, so the exit status can be read.
+    /// in `dir`, wrapped by [`with_exit_status`]. `remain-on-exit` keeps the pane even
+    /// if its shell dies, so a failing test can still show the screen.
     fn start(test: &str, width: u16, height: u16, dir: &Path, command: &str) -> Tmux {
-        let tmux = Tmux {
+        let mut tmux = Tmux {
             socket: format!("oidc-triage-{test}-{}", std::process::id()),
+            socket_path: None,
         };
         let out = tmux.run(&[
             "new-session",
@@ -65,7 +70,7 @@ impl Tmux {
             "t",
             "-c",
             dir.to_str().unwrap(),
-            command,
+            &with_exit_status(command),
             ";",
             "set-option",
             "-w",
@@ -79,17 +84,26 @@ impl Tmux {
             "tmux new-session failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        let path = tmux.run(&["display-message", "-p", "-t", "t", "#{socket_path}"]);
+        let path = String::from_utf8_lossy(&path.stdout).trim().to_owned();
+        tmux.socket_path = (!path.is_empty()).then(|| path.into());
         tmux
     }
 
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new("tmux");
+        command
             .args(["-L", &self.socket, "-f", "/dev/null"])
             .args(args)
             .env("TERM", "xterm-256color")
             .env_remove("TMUX")
-            .output()
-            .unwrap()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
     }
 
     fn ok(&self, args: &[&str]) {
@@ -105,6 +119,30 @@ impl Tmux {
     fn capture(&self) -> String {
         let out = self.run(&["capture-pane", "-p", "-J", "-t", "t"]);
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The normal screen with its scrollback, wrapped lines joined. (When a pane dies,
+    /// tmux scrolls its screen up a line to print "Pane is dead", so the first line
+    /// may be in the scrollback only.)
+    fn capture_with_history(&self) -> String {
+        let out = self.run(&["capture-pane", "-p", "-J", "-S", "-", "-t", "t"]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Put `bytes` in the paste buffer `name` (through stdin: no temporary file).
+    fn load_buffer(&self, name: &str, bytes: &[u8]) {
+        let mut child = self
+            .command(&["load-buffer", "-b", name, "-"])
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(bytes).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "tmux load-buffer failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// Send keys by tmux name (`q`, `Escape`, `C-d`, `?`).
@@ -130,35 +168,48 @@ impl Tmux {
         }
     }
 
-    /// Wait for the pane's process to exit and return its exit status.
+    /// Wait until the command started by [`Tmux::start`] has exited and the pane's
+    /// shell has printed [`EXITED`] N (see [`with_exit_status`]); return N.
     fn wait_for_exit(&self) -> i32 {
         let start = Instant::now();
         loop {
-            let out = self.run(&[
-                "list-panes",
-                "-t",
-                "t",
-                "-F",
-                "#{pane_dead} #{pane_dead_status}",
-            ]);
-            let status = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-            if let Some(code) = status.strip_prefix("1 ") {
-                return code.parse().unwrap();
+            let screen = self.capture_with_history();
+            if let Some(status) = exit_status(&screen) {
+                return status;
             }
-            if start.elapsed() > TIMEOUT {
-                panic!(
-                    "the process did not exit (pane: {status:?}); screen:\n{}",
-                    self.capture()
-                );
-            }
+            assert!(
+                start.elapsed() < TIMEOUT,
+                "timed out waiting for the process to exit; screen:\n{screen}"
+            );
             sleep(POLL);
         }
     }
 }
 
+/// Run `command` in the pane's shell, then print its exit status as [`EXITED`] N, then
+/// wait for a line of input. The status line lands on the normal screen, where the
+/// TUI's alternate screen was. The shell stays alive because tmux 3.3a may drop a
+/// pane's last output when its process exits (seen: `decode` output cut mid-line, and
+/// `#{pane_dead_status}` empty for a dead pane).
+fn with_exit_status(command: &str) -> String {
+    format!("{command}; echo \"{EXITED}$?\"; read _")
+}
+
+const EXITED: &str = "oidc-triage exited with status ";
+
+fn exit_status(screen: &str) -> Option<i32> {
+    screen
+        .lines()
+        .find_map(|line| line.trim().strip_prefix(EXITED))
+        .and_then(|code| code.trim().parse().ok())
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.run(&["kill-server"]);
+        if let Some(path) = &self.socket_path {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
@@ -175,125 +226,6 @@ fn command_line(args: &[&str]) -> String {
         .join(" ")
 }
 
-fn has_all_stages(screen: &str) -> bool {
-    STAGES.iter().all(|stage| screen.contains(stage))
-}
-
-/// The line of the stage boxes that holds the status marks.
-fn status_line(screen: &str) -> &str {
-    screen
-        .lines()
-        .find(|line| line.contains("passed"))
-        .unwrap_or_else(|| panic!("no status line on screen:\n{screen}"))
-}
-
-/// `q` quits with status 0, and the alternate screen is gone afterwards.
-fn quit_cleanly(tmux: &Tmux) {
-    tmux.keys(&["q"]);
-    assert_eq!(tmux.wait_for_exit(), 0, "exit status after q");
-    let after = tmux.capture();
-    assert!(
-        STAGES.iter().all(|stage| !after.contains(stage)) && !after.contains("oidc-triage "),
-        "the TUI is still on screen after exit (alternate screen not left):\n{after}"
-    );
-}
-
-#[test]
-fn sample_incident_keys_and_clean_exit() {
-    if !tmux_available("sample_incident_keys_and_clean_exit") {
-        return;
-    }
-    let tmux = Tmux::start(
-        "sample",
-        120,
-        40,
-        Path::new(MANIFEST_DIR),
-        &command_line(&["--no-mouse"]),
-    );
-    let screen = tmux.wait_for("the five stages", has_all_stages);
-    assert!(
-        screen.contains("built-in sample incident"),
-        "source missing:\n{screen}"
-    );
-    // The sample stops at the trust stage, the third box.
-    let statuses = status_line(&screen);
-    let stop = statuses
-        .find('◀')
-        .unwrap_or_else(|| panic!("the stopped stage is not marked:\n{screen}"));
-    let trust = screen
-        .lines()
-        .find(|l| l.contains("Trust policy checks"))
-        .unwrap();
-    assert!(
-        statuses[..stop].matches("passed").count() == 2,
-        "◀ should follow the two passed stages:\n{statuses}"
-    );
-    assert!(trust.contains("Trust policy checks"));
-    assert!(
-        statuses.contains("? no evidence ◀"),
-        "trust box should read `? no evidence ◀`:\n{screen}"
-    );
-
-    tmux.keys(&["?"]);
-    tmux.wait_for("the help overlay", |s| {
-        s.contains("Keys") && s.contains("show or hide this help")
-    });
-    tmux.keys(&["Escape"]);
-    let screen = tmux.wait_for("the help to close", |s| {
-        !s.contains("show or hide this help")
-    });
-    assert!(
-        has_all_stages(&screen),
-        "stages gone after closing help:\n{screen}"
-    );
-
-    // Right arrow moves the selection from box 3 to box 4.
-    tmux.keys(&["Right"]);
-    tmux.wait_for("box 4 selected", |s| s.contains("▶4"));
-
-    quit_cleanly(&tmux);
-}
-
-#[test]
-fn token_file_with_jwks_and_now() {
-    if !tmux_available("token_file_with_jwks_and_now") {
-        return;
-    }
-    let tmux = Tmux::start(
-        "token",
-        120,
-        40,
-        Path::new(MANIFEST_DIR),
-        &command_line(&[
-            "assets/sample/id-token.json",
-            "--jwks",
-            "assets/sample/jwks.json",
-            "--now",
-            "2026-03-02T10:15:00Z",
-            "--no-mouse",
-        ]),
-    );
-    let screen = tmux.wait_for("the five stages", has_all_stages);
-    assert!(screen.contains("1 input(s)"), "source missing:\n{screen}");
-    assert!(
-        status_line(&screen).contains("? no evidence ◀"),
-        "the trust stage should be marked as where evidence stops:\n{screen}"
-    );
-    // The detail pane opens on the stopped stage and says what to collect next.
-    assert!(
-        screen.contains("Next evidence"),
-        "no next evidence:\n{screen}"
-    );
-    // Back to the token stage: its signature was verified against the given JWKS.
-    tmux.keys(&["Left"]);
-    let screen = tmux.wait_for("the token stage's detail", |s| s.contains("▶2"));
-    assert!(
-        screen.contains("verified with keys[0]"),
-        "no signature verification in the token stage:\n{screen}"
-    );
-    quit_cleanly(&tmux);
-}
-
 #[test]
 fn decode_reads_a_pasted_token() {
     if !tmux_available("decode_reads_a_pasted_token") {
@@ -307,37 +239,198 @@ fn decode_reads_a_pasted_token() {
     let token = json["value"].as_str().unwrap().to_owned();
     let signature = token.rsplit('.').next().unwrap().to_owned();
     assert!(signature.len() > 40);
+    assert!(!token.contains('\n'), "the paste is one line");
 
     // Terminal echo off: the pasted token must not be on screen because the terminal
     // echoed it; what is on screen afterwards is only what decode printed.
     let command = format!(
-        "stty -echo; exec {}",
+        "stty -echo; {}",
         command_line(&["decode", "-", "--now", "2026-03-02T10:15:00Z"])
     );
-    let tmux = Tmux::start("decode", 120, 60, Path::new(MANIFEST_DIR), &command);
+    let tmux = Tmux::start("decode", WIDTH, 60, Path::new(MANIFEST_DIR), &command);
     tmux.wait_for("the paste prompt", |s| s.contains("Paste the token"));
 
-    let token_file =
-        std::env::temp_dir().join(format!("oidc-triage-e2e-token-{}", std::process::id()));
-    std::fs::write(&token_file, &token).unwrap();
-    let loaded = tmux.run(&["load-buffer", "-b", "tok", token_file.to_str().unwrap()]);
-    let _ = std::fs::remove_file(&token_file);
-    assert!(
-        loaded.status.success(),
-        "{}",
-        String::from_utf8_lossy(&loaded.stderr)
-    );
+    tmux.load_buffer("tok", token.as_bytes());
     tmux.ok(&["paste-buffer", "-b", "tok", "-t", "t"]);
     tmux.keys(&["Enter"]);
     tmux.keys(&["C-d"]);
 
     assert_eq!(tmux.wait_for_exit(), 0, "decode exit status");
-    let out = tmux.run(&["capture-pane", "-p", "-J", "-S", "-", "-t", "t"]);
-    let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+    let screen = tmux.capture_with_history();
     assert!(screen.contains("GitHub Actions"), "no platform:\n{screen}");
     assert!(screen.contains("<redacted>"), "no redaction:\n{screen}");
     assert!(
         !screen.contains(&signature[..24]),
         "the signature reached the screen:\n{screen}"
     );
+    // The header and payload are shown, so the paste did arrive whole.
+    let unsigned = &token[..token.len() - signature.len()];
+    assert!(
+        screen.contains(&format!("{unsigned}<redacted>")),
+        "the token is not shown as header.payload.<redacted>:\n{screen}"
+    );
+}
+
+/// The TUI sessions (the binary has a TUI only with the default `tui` feature).
+#[cfg(feature = "tui")]
+mod tui {
+    use super::*;
+
+    const HEIGHT: u16 = 40;
+    const STAGES: [&str; 5] = [
+        "Workflow starts",
+        "OIDC token issued",
+        "Trust policy checks",
+        "Cloud role assumed",
+        "Audit deploy",
+    ];
+
+    /// The whole screen is drawn: ratatui draws row by row, the key footer last.
+    fn drawn(screen: &str) -> bool {
+        has_all_stages(screen)
+            && screen
+                .lines()
+                .rev()
+                .find(|line| !line.trim().is_empty())
+                .is_some_and(|line| line.contains("q quit"))
+    }
+
+    /// The stage boxes: the four lines under the title.
+    fn pipeline(screen: &str) -> Vec<&str> {
+        screen.lines().skip(1).take(4).collect()
+    }
+
+    /// All five stage names in the stage boxes (not merely in the detail pane's title).
+    fn has_all_stages(screen: &str) -> bool {
+        let boxes = pipeline(screen).join("\n");
+        STAGES.iter().all(|stage| boxes.contains(stage))
+    }
+
+    /// The line of the stage boxes that holds the status marks.
+    fn status_line(screen: &str) -> &str {
+        pipeline(screen)
+            .get(2)
+            .copied()
+            .unwrap_or_else(|| panic!("no status line on screen:\n{screen}"))
+    }
+
+    /// The pipeline's bottom border row, where the stopped stage carries `◀ stops here`.
+    fn stop_line(screen: &str) -> &str {
+        pipeline(screen)
+            .get(3)
+            .copied()
+            .unwrap_or_else(|| panic!("no bottom border on screen:\n{screen}"))
+    }
+
+    /// `key` (`q` or `C-c`) quits with status 0, and the alternate screen is gone
+    /// afterwards.
+    fn quit_cleanly(tmux: &Tmux, key: &str) {
+        tmux.keys(&[key]);
+        assert_eq!(tmux.wait_for_exit(), 0, "exit status after {key}");
+        let after = tmux.capture();
+        assert!(
+            STAGES.iter().all(|stage| !after.contains(stage)) && !after.contains("? help"),
+            "the TUI is still on screen after exit (alternate screen not left):\n{after}"
+        );
+    }
+
+    #[test]
+    fn sample_incident_keys_and_clean_exit() {
+        if !tmux_available("sample_incident_keys_and_clean_exit") {
+            return;
+        }
+        let tmux = Tmux::start(
+            "sample",
+            WIDTH,
+            HEIGHT,
+            Path::new(MANIFEST_DIR),
+            &command_line(&["--no-mouse"]),
+        );
+        let screen = tmux.wait_for("the five stages", drawn);
+        assert!(
+            screen.contains("built-in sample incident"),
+            "source missing:\n{screen}"
+        );
+        // The sample stops at the trust stage, the third box: its bottom border says so.
+        let statuses = status_line(&screen);
+        let bottom = stop_line(&screen);
+        let stop = bottom
+            .find('◀')
+            .unwrap_or_else(|| panic!("the stopped stage is not marked:\n{screen}"));
+        assert!(
+            statuses
+                .chars()
+                .take(bottom[..stop].chars().count())
+                .collect::<String>()
+                .matches("passed")
+                .count()
+                == 2,
+            "◀ should be under the third box, after the two passed stages:\n{screen}"
+        );
+        assert!(
+            statuses.contains("? no evidence"),
+            "trust box should read `? no evidence`:\n{screen}"
+        );
+
+        tmux.keys(&["?"]);
+        tmux.wait_for("the help overlay", |s| {
+            s.contains("Keys") && s.contains("show or hide this help")
+        });
+        tmux.keys(&["Escape"]);
+        // Closing the help redraws what it covered: the detail pane is whole again.
+        tmux.wait_for("the help to close", |s| {
+            !s.contains("show or hide this help")
+                && !s.contains("q Ctrl-C")
+                && s.contains("AWS: the role's trust policy")
+                && drawn(s)
+        });
+
+        // Right arrow moves the selection from box 3 to box 4, and the detail follows.
+        tmux.keys(&["Right"]);
+        tmux.wait_for("box 4 selected", |s| {
+            s.contains("▶4") && s.contains("Cloud role assumed — ? no evidence")
+        });
+
+        quit_cleanly(&tmux, "q");
+    }
+
+    #[test]
+    fn token_file_with_jwks_and_now() {
+        if !tmux_available("token_file_with_jwks_and_now") {
+            return;
+        }
+        let tmux = Tmux::start(
+            "token",
+            WIDTH,
+            HEIGHT,
+            Path::new(MANIFEST_DIR),
+            &command_line(&[
+                "assets/sample/id-token.json",
+                "--jwks",
+                "assets/sample/jwks.json",
+                "--now",
+                "2026-03-02T10:15:00Z",
+                "--no-mouse",
+            ]),
+        );
+        let screen = tmux.wait_for("the five stages", drawn);
+        assert!(screen.contains("(1 input)"), "source missing:\n{screen}");
+        assert!(
+            status_line(&screen).contains("? no evidence")
+                && stop_line(&screen).contains("◀ stops here"),
+            "the trust stage should be marked as where evidence stops:\n{screen}"
+        );
+        // The detail pane opens on the stopped stage and says what to collect next.
+        assert!(
+            screen.contains("Next evidence"),
+            "no next evidence:\n{screen}"
+        );
+        // Back to the token stage: its signature was verified against the given JWKS.
+        tmux.keys(&["Left"]);
+        tmux.wait_for("the token stage's detail, verified with the JWKS", |s| {
+            s.contains("▶2") && s.contains("verified with keys[0]")
+        });
+        // Raw mode: Ctrl-C is a key, not SIGINT, and quits as cleanly as `q`.
+        quit_cleanly(&tmux, "C-c");
+    }
 }

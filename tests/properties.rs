@@ -16,6 +16,11 @@
 //! - `jwks_parse_never_panics_on_bytes`, `jwks_shaped_documents_never_panic`: a JWKS the
 //!   user downloaded (or the wrong file) is reported, never a crash, and checking the
 //!   sample token against any parsed set does not panic either.
+//! - `regression_*`: the smallest inputs proptest found for past failures, named after
+//!   what broke (they run even when the random search does not meet them again).
+
+// Helpers outside `#[test]` functions are not covered by clippy.toml's test allowance.
+#![allow(clippy::expect_used)]
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -205,16 +210,6 @@ proptest! {
     }
 
     #[test]
-    fn redact_secrets_removes_the_signature(
-        before in prop::collection::vec(surrounding_text(), 0..6),
-        after in prop::collection::vec(surrounding_text(), 0..6),
-    ) {
-        let text = format!("{}{}{}", before.concat(), sample_compact(), after.concat());
-        let redacted = redact_secrets(&text);
-        prop_assert!(!redacted.contains(&sample_signature()), "signature left in {redacted:?}");
-    }
-
-    #[test]
     fn jwks_parse_never_panics_on_bytes(bytes in prop::collection::vec(any::<u8>(), 0..4 * 1024)) {
         let _ = Jwks::parse(&bytes);
     }
@@ -232,6 +227,22 @@ proptest! {
             prop_assert_ne!(check.verified, None);
             let _ = jwks.kids();
         }
+    }
+}
+
+proptest! {
+    // More cases than the default: a leak needs the surrounding text to end in a
+    // token-like run (`eyJ` … `.`), which a few hundred draws can miss.
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    #[test]
+    fn redact_secrets_removes_the_signature(
+        before in prop::collection::vec(surrounding_text(), 0..6),
+        after in prop::collection::vec(surrounding_text(), 0..6),
+    ) {
+        let text = format!("{}{}{}", before.concat(), sample_compact(), after.concat());
+        let redacted = redact_secrets(&text);
+        prop_assert!(!redacted.contains(&sample_signature()), "signature left in {redacted:?}");
     }
 }
 
@@ -308,5 +319,30 @@ fn sample_token_survives_log_line() {
             "2026-03-02T10:14:21.1234567Z token={compact} rest"
         )),
         PasteForm::InText { line: 1 }
+    );
+}
+
+#[test]
+fn regression_bearer_prefix_check_slices_inside_a_char() {
+    // `strip_bearer` compared `rest[..14]` / `rest[..7]` by byte index: a multi-byte
+    // character across byte 14 (or 7) panicked, for any paste, JSON string or log.
+    for pasted in [
+        "aaaaaaaaaaaaa\u{e9}",
+        "aaaaaa\u{e9}",
+        "{\"v\":\"aaaaaa\u{e9}\"}",
+        "eyJeyJeyJeyJ\u{10760}",
+    ] {
+        let _ = Token::from_input(pasted.as_bytes());
+    }
+}
+
+#[test]
+fn regression_redaction_with_eyj_dot_before_the_token() {
+    // The JWT pattern matched from the earlier `eyJ`, took the real header and payload
+    // as "header.payload" and kept the signature as the payload.
+    let redacted = redact_secrets(&format!("eyJ.{}", sample_compact())).into_owned();
+    assert!(
+        !redacted.contains(&sample_signature()),
+        "signature left in {redacted:?}"
     );
 }

@@ -4,14 +4,19 @@
 //! - snapshots of each screen and state at 80×24 and 160×48 (`tests/snapshots/tui__*.snap`):
 //!   the built-in sample, the help overlay, a diagnosis with no usable input, an expired
 //!   token, and the sample after two `NextStage` messages;
-//! - cell styles where colour carries the status (✗ red, ✓ green, ? yellow, · grey), and
-//!   the status words beside every mark, so status never rests on colour alone;
+//! - cell styles where colour carries the status (✗ red, ✓ green, ? yellow, · grey);
+//! - each stage box reads whole: its name, its mark *and* status word, and `◀` on the
+//!   stage where evidence stops, so status never rests on colour alone (at 160 columns;
+//!   the check over every width from 80 is `#[ignore]`d until the view stops cutting);
+//! - the view draws at tiny sizes without panicking;
 //! - `message_for`: keys and mouse to messages;
 //! - `update`: clicks on stage boxes select them, clicks elsewhere do not.
 //!
 //! Every diagnosis runs on a fixed clock so the snapshots are stable.
 
 #![cfg(feature = "tui")]
+// Helpers outside `#[test]` functions are test code too (clippy.toml allows unwrap in tests).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
@@ -98,7 +103,7 @@ fn find_in_pipeline(buffer: &Buffer, symbol: &str) -> Option<(u16, u16)> {
 }
 
 /// Assert that the mark of `status` is drawn in the stage boxes in `colour`. (That the
-/// word is there too is checked by `status_words_in_stage_boxes_*`.)
+/// word is there too is checked by `stage_boxes_read_whole_*`.)
 fn assert_status_cell(buffer: &Buffer, status: StageStatus, colour: Color) {
     let pos = find_in_pipeline(buffer, status.mark()).unwrap_or_else(|| {
         panic!(
@@ -150,7 +155,7 @@ fn sample_incident() {
         assert_status_cell(&buffer, StageStatus::Passed, Color::Green);
         assert_status_cell(&buffer, StageStatus::NoEvidence, Color::Yellow);
         assert!(
-            text(&buffer).contains('◀'),
+            row(&buffer, 4).contains("◀ stops here"),
             "the stopped stage is not marked:\n{}",
             text(&buffer)
         );
@@ -175,7 +180,7 @@ fn help_overlay() {
 fn no_usable_input() {
     let diagnosis = no_usable_input_diagnosis();
     assert!(!diagnosis.has_usable_input());
-    let app = App::new(diagnosis, "1 input(s)");
+    let app = App::new(diagnosis, "1 input");
     for (width, height) in [(80, 24), (160, 48)] {
         let buffer = snapshot("no_usable_input", &app, width, height);
         assert_status_cell(&buffer, StageStatus::NoEvidence, Color::Yellow);
@@ -197,7 +202,7 @@ fn expired_token() {
             stage.name()
         );
     }
-    let app = App::new(diagnosis, "1 input(s)");
+    let app = App::new(diagnosis, "1 input");
     assert_eq!(
         app.selected,
         Stage::Token,
@@ -241,55 +246,102 @@ fn after_next_stage_twice() {
     assert_eq!(app.selected, Stage::Audit);
 }
 
-// ---- status words beside every mark ---------------------------------------------------
+// ---- each stage box reads whole -------------------------------------------------------
 
-/// Every stage box shows its whole status word, not just a coloured mark.
-fn assert_each_box_has_its_status_word(app: &App, width: u16, height: u16) {
-    let buffer = draw(app, width, height);
-    let pipeline: String = PIPELINE_ROWS
-        .map(|y| row(&buffer, y))
-        .collect::<Vec<_>>()
-        .join("\n");
-    for stage in Stage::ALL {
+/// What is wrong with the stage boxes at `width`: a stage name that is neither its
+/// title nor its short label, a status that is not its whole mark and word, a stopped
+/// stage without a whole `◀` mark. Empty when every box reads whole.
+fn stage_box_problems(app: &App, width: u16) -> Vec<String> {
+    let buffer = draw(app, width, 24);
+    let corners: Vec<u16> = (0..width)
+        .filter(|&x| matches!(buffer[(x, 1)].symbol(), "┌" | "┏"))
+        .collect();
+    if corners.len() != 5 {
+        return vec![format!("{width} columns: {} boxes", corners.len())];
+    }
+    let inside = |x: u16, y: u16| -> String {
+        let right = (x + 1..width)
+            .find(|&r| matches!(buffer[(r, 1)].symbol(), "┐" | "┓"))
+            .unwrap_or(width);
+        (x + 1..right)
+            .map(|c| buffer[(c, y)].symbol())
+            .collect::<String>()
+            .trim_end()
+            .to_owned()
+    };
+    let mut problems = Vec::new();
+    for (&x, stage) in corners.iter().zip(Stage::ALL) {
+        let name = inside(x, 2);
+        if name != stage.title() && name != stage.label() {
+            problems.push(format!(
+                "{width} columns: {} box reads `{name}`",
+                stage.name()
+            ));
+        }
         let status = app.status(stage);
         let word = format!("{} {}", status.mark(), status.label());
-        assert!(
-            pipeline.contains(&word),
-            "{width}×{height}: stage {} should read `{word}`:\n{pipeline}",
-            stage.name()
-        );
+        let shown = inside(x, 3);
+        if shown != word {
+            problems.push(format!(
+                "{width} columns: {} box reads `{shown}`, not `{word}`",
+                stage.name()
+            ));
+        }
+        // The stop mark sits on the box's bottom border.
+        let bottom = inside(x, 4);
+        let marked = bottom.contains("◀ stops");
+        if marked != (app.diagnosis.stopped_at == Some(stage)) {
+            problems.push(format!(
+                "{width} columns: {} box bottom border reads `{bottom}`",
+                stage.name()
+            ));
+        }
     }
-    if let Some(stopped) = app.diagnosis.stopped_at {
-        assert!(
-            pipeline.contains('◀'),
-            "{width}×{height}: stopped stage {} is not marked:\n{pipeline}",
-            stopped.name()
-        );
-    }
+    problems
 }
 
-#[test]
-fn status_words_in_stage_boxes_at_160_columns() {
-    for diagnosis in [
+fn all_diagnoses() -> [Diagnosis; 3] {
+    [
         sample_diagnosis(),
         expired_token_diagnosis(),
         no_usable_input_diagnosis(),
-    ] {
-        assert_each_box_has_its_status_word(&App::new(diagnosis, "test"), 160, 48);
+    ]
+}
+
+#[test]
+fn stage_boxes_read_whole_at_160_columns() {
+    for diagnosis in all_diagnoses() {
+        let problems = stage_box_problems(&App::new(diagnosis, "test"), 160);
+        assert!(problems.is_empty(), "{problems:#?}");
     }
 }
 
-/// At 80 columns each box is 12 cells wide (10 inside), so `? no evidence`,
-/// `· not reached` and the `◀` stop mark are cut: the status then rests on a cut word.
+/// Regression: below 131 columns the boxes used to cut `? no evidence`, `· not reached`,
+/// the full titles and the `◀` stop mark. Every width from 80 up must read whole.
 #[test]
-#[ignore = "view bug: stage boxes at 80 columns cut `no evidence`/`not reached` and the ◀ stop mark"]
-fn status_words_in_stage_boxes_at_80_columns() {
-    for diagnosis in [
-        sample_diagnosis(),
-        expired_token_diagnosis(),
-        no_usable_input_diagnosis(),
-    ] {
-        assert_each_box_has_its_status_word(&App::new(diagnosis, "test"), 80, 24);
+fn stage_boxes_read_whole_at_every_width_from_80() {
+    let mut problems = Vec::new();
+    for diagnosis in all_diagnoses() {
+        let app = App::new(diagnosis, "test");
+        for width in 80..=200 {
+            problems.extend(stage_box_problems(&app, width));
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// Tiny terminals: the view must draw without panicking (a panic in `view` would leave
+/// the terminal to the panic hook).
+#[test]
+fn draws_at_tiny_sizes_without_panicking() {
+    let mut apps = all_diagnoses().map(|d| App::new(d, "test"));
+    apps[0].help = true;
+    for app in &apps {
+        for width in 0..=40 {
+            for height in 0..=12 {
+                draw(app, width, height);
+            }
+        }
     }
 }
 
@@ -434,7 +486,7 @@ fn click_outside_the_stage_boxes_changes_nothing() {
     let before = (app.selected, app.scroll);
     // The title row, the arrow gap between boxes 1 and 2, the detail pane, the footer,
     // and the blank strip right of the last box.
-    for (column, row) in [(20, 0), (13, 2), (20, 10), (20, 23), (78, 2)] {
+    for (column, row) in [(20, 0), (15, 2), (20, 10), (20, 23), (79, 2)] {
         update(&mut app, Message::Click { column, row }, 80);
         assert_eq!(
             (app.selected, app.scroll),

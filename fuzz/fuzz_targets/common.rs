@@ -15,9 +15,16 @@ pub const SKEW: i64 = 60;
 /// other than `\n`, a bidi control or a line/paragraph separator.
 pub fn assert_terminal_safe(what: &str, rendered: &str) {
     if let Some((at, c)) = rendered.char_indices().find(|&(_, c)| is_unsafe(c)) {
-        let from = rendered[..at].char_indices().rev().nth(40).map_or(0, |(i, _)| i);
+        let from = rendered[..at]
+            .char_indices()
+            .rev()
+            .nth(40)
+            .map_or(0, |(i, _)| i);
         let context: String = rendered[from..].chars().take(80).collect();
-        panic!("{what}: raw U+{:04X} at byte {at} in output: {context:?}", c as u32);
+        panic!(
+            "{what}: raw U+{:04X} at byte {at} in output: {context:?}",
+            c as u32
+        );
     }
 }
 

@@ -31,8 +31,14 @@ fuzz_target!(|data: &[u8]| {
 fn render(report: &oidc_triage::token::TokenReport) {
     let mut out = Vec::new();
     text::write_token_report(&mut out, report, Palette::PLAIN).expect("writing to a Vec");
-    common::assert_terminal_safe("token report (text)", std::str::from_utf8(&out).expect("output is UTF-8"));
+    common::assert_terminal_safe(
+        "token report (text)",
+        std::str::from_utf8(&out).expect("output is UTF-8"),
+    );
     let mut out = Vec::new();
     json::write_json(&mut out, report).expect("writing to a Vec");
-    common::assert_terminal_safe("token report (json)", std::str::from_utf8(&out).expect("output is UTF-8"));
+    common::assert_terminal_safe(
+        "token report (json)",
+        std::str::from_utf8(&out).expect("output is UTF-8"),
+    );
 }

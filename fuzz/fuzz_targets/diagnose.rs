@@ -14,15 +14,23 @@ use oidc_triage::report::{Palette, json, markdown, text};
 
 fuzz_target!(|data: &[u8]| {
     let input = Input::pasted("paste 1", data);
-    let diagnosis = diagnose(&[input], &DiagnoseOptions::default(), || Clock::fixed(common::NOW));
+    let diagnosis = diagnose(&[input], &DiagnoseOptions::default(), || {
+        Clock::fixed(common::NOW)
+    });
 
     let mut out = Vec::new();
     text::write_diagnosis(&mut out, &diagnosis, Palette::PLAIN).expect("writing to a Vec");
-    common::assert_terminal_safe("diagnosis (text)", std::str::from_utf8(&out).expect("output is UTF-8"));
+    common::assert_terminal_safe(
+        "diagnosis (text)",
+        std::str::from_utf8(&out).expect("output is UTF-8"),
+    );
 
     let mut out = Vec::new();
     json::write_json(&mut out, &diagnosis).expect("writing to a Vec");
-    common::assert_terminal_safe("diagnosis (json)", std::str::from_utf8(&out).expect("output is UTF-8"));
+    common::assert_terminal_safe(
+        "diagnosis (json)",
+        std::str::from_utf8(&out).expect("output is UTF-8"),
+    );
 
     common::assert_terminal_safe("diagnosis (markdown)", &markdown::render_rca(&diagnosis));
 });

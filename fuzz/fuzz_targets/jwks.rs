@@ -14,7 +14,8 @@ use oidc_triage::token::verify::check_signature;
 use oidc_triage::token::{Jwks, Provenance, Token, inspect_token};
 
 static SAMPLE_TOKEN: LazyLock<Token> = LazyLock::new(|| {
-    Token::from_input(include_bytes!("../../assets/sample/id-token.json")).expect("the sample token decodes")
+    Token::from_input(include_bytes!("../../assets/sample/id-token.json"))
+        .expect("the sample token decodes")
 });
 
 const FROM: Provenance<'static> = Provenance {
@@ -29,5 +30,11 @@ fuzz_target!(|data: &[u8]| {
     let _ = jwks.kids();
     let check = check_signature(&SAMPLE_TOKEN, Some(&jwks));
     common::assert_terminal_safe("signature reason", &check.reason);
-    let _ = inspect_token(&SAMPLE_TOKEN, Some(&jwks), Clock::fixed(common::NOW), common::SKEW, &FROM);
+    let _ = inspect_token(
+        &SAMPLE_TOKEN,
+        Some(&jwks),
+        Clock::fixed(common::NOW),
+        common::SKEW,
+        &FROM,
+    );
 });

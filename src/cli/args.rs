@@ -34,6 +34,8 @@ pub enum Command {
     Decode(DecodeArgs),
     /// Headless diagnosis of one or more inputs: where evidence stops, and why.
     Diagnose(DiagnoseArgs),
+    /// Static review of trust configurations: what each rule admits, its risk, the fix.
+    Lint(LintArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -63,6 +65,28 @@ pub struct DiagnoseArgs {
     pub format: OutputFormat,
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Trust configurations: AWS role trust policy, Azure federated credentials, GCP
+    /// provider, Vault JWT role (`-` reads stdin).
+    #[arg(value_name = "POLICY", required = true)]
+    pub inputs: Vec<String>,
+    #[arg(long, value_enum, default_value_t = DecodeFormat::Text)]
+    pub format: DecodeFormat,
+    /// Exit 1 when a finding has this risk or higher.
+    #[arg(long, value_enum, default_value_t = FailOn::High)]
+    pub fail_on: FailOn,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    High,
+    Medium,
+    Low,
 }
 
 /// Flags every command shares.

@@ -2,14 +2,15 @@
 //! exits with the returned [`Exit`]; nothing here prints except to those streams.
 
 mod args;
+mod lint;
 
 use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::Arc;
 
 pub use args::{
-    Cli, ColorChoice, Command, CommonArgs, DecodeArgs, DecodeFormat, DiagnoseArgs, OutputFormat,
-    TuiArgs,
+    Cli, ColorChoice, Command, CommonArgs, DecodeArgs, DecodeFormat, DiagnoseArgs, FailOn,
+    LintArgs, OutputFormat, TuiArgs,
 };
 
 use crate::clock::Clock;
@@ -39,7 +40,7 @@ pub struct Streams<'a> {
     pub stdin: &'a mut dyn Read,
     pub stdin_is_terminal: bool,
     pub stdout_is_terminal: bool,
-    /// `NO_COLOR` is set and not empty (https://no-color.org).
+    /// `NO_COLOR` is set and not empty (<https://no-color.org>).
     pub no_color: bool,
 }
 
@@ -89,6 +90,7 @@ pub fn run(command: Command, streams: &mut Streams<'_>) -> Exit {
     match command {
         Command::Decode(args) => decode(&args, streams),
         Command::Diagnose(args) => diagnose(&args, streams),
+        Command::Lint(args) => lint::lint(&args, streams),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "oidc-triage", streams.stdout);

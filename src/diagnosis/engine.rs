@@ -60,6 +60,7 @@ pub fn diagnose(
             .map(|(name, jwks)| (format!("--jwks {name}"), Arc::clone(jwks)))
             .collect(),
         event_times: Vec::new(),
+        gcp_providers: Vec::new(),
         clock: Clock::fixed(0),
         skew: options.skew,
     };
@@ -258,6 +259,7 @@ pub(crate) fn finish(
         findings: out.findings,
         trust: out.trust.unwrap_or_else(TrustSummary::not_evaluated),
         next_evidence: out.next_evidence,
+        what_if: out.what_if,
         artifacts,
         clock,
         summary,
@@ -284,10 +286,15 @@ fn add_default_next_evidence(
             "the token the job received: print its claims (never the token itself) or decode it with `oidc-triage decode -`",
             "gh run view RUN_ID --log | grep -i 'token'",
         ),
-        Stage::Trust => out.next(
-            "the cloud's trust configuration for this role",
-            "aws iam get-role --role-name ROLE --query Role.AssumeRolePolicyDocument  |  az ad app federated-credential list --id APP_ID  |  gcloud iam workload-identity-pools providers describe PROVIDER --location=global --workload-identity-pool=POOL --format=json",
-        ),
+        Stage::Trust => {
+            out.next("AWS: the role's trust policy", "aws iam get-role --role-name ROLE");
+            out.next("Azure: the app's federated identity credentials", "az ad app federated-credential list --id APP_ID");
+            out.next(
+                "GCP: the workload identity pool provider",
+                "gcloud iam workload-identity-pools providers describe PROVIDER --location=global --workload-identity-pool=POOL --format=json",
+            );
+            out.next("Vault: the JWT auth role", "vault read -format=json auth/jwt/role/ROLE");
+        }
         Stage::Role => out.next(
             "the cloud's record of the exchange (AssumeRoleWithWebIdentity, ExchangeToken, the Entra sign-in)",
             "aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=AssumeRoleWithWebIdentity --max-results 50",

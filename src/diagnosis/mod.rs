@@ -35,6 +35,21 @@ pub struct TrustCondition {
     /// What the token carries (`null` when the claim is absent).
     pub actual: Option<String>,
     pub matched: bool,
+    /// For a failed comparison: the closest configured value and where it differs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub near_miss: Option<crate::policy::NearMiss>,
+}
+
+/// A what-if evaluation: the same trust configuration against the token with one
+/// claim changed ("would a pull request get in?").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WhatIf {
+    pub question: String,
+    pub claim: String,
+    pub value: String,
+    pub allowed: bool,
+    /// The rule or condition that decides it.
+    pub deciding: String,
 }
 
 /// The trust stage's static evaluation, when a trust configuration was given.
@@ -69,6 +84,8 @@ pub struct Diagnosis {
     pub findings: Vec<Finding>,
     pub trust: TrustSummary,
     pub next_evidence: Vec<NextEvidence>,
+    /// What-if evaluations of the trust configuration (the denied pull request path).
+    pub what_if: Vec<WhatIf>,
     pub artifacts: Vec<ArtifactSummary>,
     /// The clock checks were made at.
     pub clock: Clock,

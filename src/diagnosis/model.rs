@@ -101,7 +101,7 @@ impl StageStatus {
 }
 
 /// What one piece of evidence says about its stage.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Pass,
@@ -111,7 +111,7 @@ pub enum Outcome {
 
 /// Whether evidence records what happened or what a static evaluation predicts.
 /// Runtime beats static (DESIGN.md).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Basis {
     /// Logs, events, tokens, error text: what actually happened.
@@ -123,7 +123,7 @@ pub enum Basis {
 }
 
 /// One observation placed on a stage, pointing at what proves it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Evidence {
     pub stage: Stage,
     pub outcome: Outcome,

@@ -6,6 +6,7 @@
 
 mod artifact;
 mod jwks;
+pub mod policy;
 mod token;
 
 use std::error::Error;
@@ -14,7 +15,7 @@ use std::sync::Arc;
 pub use artifact::{ArtifactKind, ArtifactSummary, Input, InputError, MAX_INPUT_BYTES, Origin};
 
 use crate::clock::Clock;
-use crate::diagnosis::{Evidence, Finding, NextEvidence, TrustSummary};
+use crate::diagnosis::{Evidence, Finding, NextEvidence, TrustSummary, WhatIf};
 use crate::token::claims::Claims;
 use crate::token::jwt::Token;
 use crate::token::verify::Jwks;
@@ -72,6 +73,8 @@ pub struct SharedFacts {
     pub jwks: Vec<(String, Arc<Jwks>)>,
     /// Times of runtime events (log lines, CloudTrail events), Unix seconds.
     pub event_times: Vec<i64>,
+    /// GCP providers, for the service account IAM policy's principal mapping.
+    pub gcp_providers: Vec<(String, Arc<crate::policy::gcp::GcpProvider>)>,
     /// The clock checks are made at; resolved after every artifact has shared.
     pub clock: Clock,
     /// Allowed clock skew in seconds.
@@ -85,20 +88,24 @@ pub struct Observations {
     pub findings: Vec<Finding>,
     pub next_evidence: Vec<NextEvidence>,
     pub trust: Option<TrustSummary>,
+    pub what_if: Vec<WhatIf>,
+    /// Evidence already recorded, so a finding's proof is placed once (a policy with
+    /// thousands of rules must not make this quadratic).
+    seen: std::collections::HashSet<Evidence>,
 }
 
 impl Observations {
     /// Record evidence.
     pub fn evidence(&mut self, evidence: Evidence) {
-        self.evidence.push(evidence);
+        if self.seen.insert(evidence.clone()) {
+            self.evidence.push(evidence);
+        }
     }
 
     /// Record a finding; its proving evidence is placed on its stage too.
     pub fn finding(&mut self, finding: Finding) {
         for e in &finding.evidence {
-            if !self.evidence.contains(e) {
-                self.evidence.push(e.clone());
-            }
+            self.evidence(e.clone());
         }
         self.findings.push(finding);
     }
@@ -118,11 +125,17 @@ impl Observations {
 /// Every evidence source, most specific first: structured formats before the token
 /// finder, which would otherwise claim any text that holds a token.
 pub fn sources() -> Vec<Box<dyn EvidenceSource>> {
-    vec![
-        Box::new(jwks::JwksSource),
-        Box::new(token::ClaimsSource),
-        Box::new(token::TokenSource),
-    ]
+    let mut sources: Vec<Box<dyn EvidenceSource>> = vec![Box::new(jwks::JwksSource)];
+    {
+        for trust in policy::trust_sources() {
+            sources.push(Box::new(trust));
+        }
+        sources.push(Box::new(policy::GcpProviderSource));
+        sources.push(Box::new(policy::GcpIamPolicySource));
+    }
+    sources.push(Box::new(token::ClaimsSource));
+    sources.push(Box::new(token::TokenSource));
+    sources
 }
 
 /// An input after recognition: its summary and, if usable, the loaded artifact.

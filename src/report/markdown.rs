@@ -14,18 +14,17 @@ fn cell(s: &str) -> String {
 }
 
 fn health_state(d: &Diagnosis) -> String {
-    if d.failed() {
-        "**Unhealthy** — a stage failed; deploys on this path do not get credentials (or fail after getting them).".to_owned()
-    } else if d.stopped_at.is_none() {
-        match d.max_risk() {
-            Some(risk) => format!(
-                "**Healthy but insecure** — all stages passed, with a {}-risk finding.",
-                risk.name()
-            ),
-            None => "**Healthy** — all five stages passed.".to_owned(),
-        }
-    } else {
-        "**Unknown** — no stage failed, but evidence stops before the deploy is proven.".to_owned()
+    let risk = d.max_risk();
+    match (d.failed(), d.stopped_at, risk) {
+        (true, _, _) => "**Unhealthy** — a stage failed; deploys on this path do not get credentials (or fail after getting them).".to_owned(),
+        (false, None, None) => "**Healthy** — all five stages passed.".to_owned(),
+        (false, None, Some(risk)) => format!("**Healthy but insecure** — all stages passed, with a {}-risk finding.", risk.name()),
+        (false, Some(stage), Some(risk)) if risk >= crate::diagnosis::Risk::Medium => format!(
+            "**Healthy but insecure** — nothing failed (evidence stops at {}, before the deploy is proven), and a {}-risk finding shows jobs that should not get these credentials can.",
+            stage.name(),
+            risk.name()
+        ),
+        (false, Some(stage), _) => format!("**Unknown** — no stage failed, but evidence stops at {} before the deploy is proven.", stage.name()),
     }
 }
 
@@ -112,6 +111,42 @@ pub fn render_rca(d: &Diagnosis) -> String {
         let _ = writeln!(md, "- `{}`: {}", f.id, cell(&f.fix));
     }
 
+    if d.trust.evaluated && !d.trust.conditions.is_empty() {
+        let _ = writeln!(
+            md,
+            "\n## Trust conditions\n\n| | Key | Operator | Expected | Token | Locator |\n|---|---|---|---|---|---|"
+        );
+        for c in &d.trust.conditions {
+            let mark = if c.matched { "✓" } else { "✗" };
+            let expected = c
+                .expected
+                .iter()
+                .map(|e| cell(e))
+                .collect::<Vec<_>>()
+                .join(" or ");
+            let actual = c
+                .actual
+                .as_deref()
+                .map(cell)
+                .unwrap_or_else(|| "(absent)".to_owned());
+            let _ = writeln!(
+                md,
+                "| {mark} | {} | {} | {expected} | {actual} | `{}` |",
+                cell(&c.key),
+                cell(&c.operator),
+                cell(&c.locator)
+            );
+        }
+        for n in d
+            .trust
+            .conditions
+            .iter()
+            .filter_map(|c| c.near_miss.as_ref())
+        {
+            let _ = writeln!(md, "\nNear miss: {}", cell(&n.explanation));
+        }
+    }
+
     let _ = writeln!(md, "\n## User test\n");
     let _ = writeln!(
         md,
@@ -120,10 +155,32 @@ pub fn render_rca(d: &Diagnosis) -> String {
     let trust_involved = d.stopped_at == Some(Stage::Trust)
         || d.findings.iter().any(|f| f.stage == Stage::Trust)
         || d.trust.evaluated;
-    if trust_involved || d.stage(Stage::Trust).status == StageStatus::Passed {
+    if d.what_if.is_empty()
+        && (trust_involved || d.stage(Stage::Trust).status == StageStatus::Passed)
+    {
         let _ = writeln!(
             md,
             "2. Retest the denied path: open a pull request (or run from an unprotected branch) and confirm the exchange is refused for it."
+        );
+    }
+    for w in &d.what_if {
+        let now = if w.allowed {
+            format!(
+                "today it is **admitted** (`{}`): after the fix, a pull request run must be refused",
+                cell(&w.deciding)
+            )
+        } else {
+            format!(
+                "today it is refused at `{}` (what-if with `{}` = `{}`); keep it so",
+                cell(&w.deciding),
+                cell(&w.claim),
+                cell(&w.value)
+            )
+        };
+        let _ = writeln!(
+            md,
+            "2. Retest the denied pull request path — {}: {now}. Open a pull request and confirm the exchange fails.",
+            cell(&w.question)
         );
     }
 

@@ -297,6 +297,67 @@ pub fn write_diagnosis(mut out: impl Write, d: &Diagnosis, p: Palette) -> io::Re
         }
     }
 
+    if d.trust.evaluated {
+        let verdict = match d.trust.allowed {
+            Some(true) => p.pass("✓ admits the token"),
+            Some(false) => p.fail("✗ refuses the token"),
+            None => p.dim("not evaluated"),
+        };
+        let cloud = d.trust.cloud.map(|c| c.display()).unwrap_or("trust");
+        writeln!(
+            out,
+            "\n{}  {verdict}",
+            p.bold(&format!("{cloud} trust conditions"))
+        )?;
+        for c in &d.trust.conditions {
+            let mark = if c.matched {
+                p.pass("✓")
+            } else {
+                p.fail("✗")
+            };
+            let actual = c
+                .actual
+                .as_deref()
+                .map(|a| esc(a).into_owned())
+                .unwrap_or_else(|| "(absent)".to_owned());
+            let expected = c
+                .expected
+                .iter()
+                .map(|e| esc(e).into_owned())
+                .collect::<Vec<_>>()
+                .join(" | ");
+            writeln!(
+                out,
+                "  {mark} {} {} {}  token: {actual}",
+                esc(&c.key),
+                p.dim(&esc(&c.operator)),
+                expected
+            )?;
+            writeln!(out, "      {}", p.dim(&esc(&c.locator)))?;
+            if let Some(n) = &c.near_miss {
+                writeln!(
+                    out,
+                    "      {}",
+                    p.warn(&format!("near miss: {}", esc(&n.explanation)))
+                )?;
+            }
+        }
+    }
+    for w in &d.what_if {
+        let answer = if w.allowed {
+            p.fail("yes — admitted")
+        } else {
+            p.pass("no — refused")
+        };
+        writeln!(
+            out,
+            "\n{} {} {answer} ({})",
+            p.bold("What if:"),
+            esc(&w.question),
+            p.dim(&esc(&w.deciding))
+        )?;
+    }
+
     if !d.findings.is_empty() {
         writeln!(out, "\n{}", p.bold("Findings"))?;
         write_findings(out, p, &d.findings)?;

@@ -32,8 +32,6 @@ fn rule(pattern: &str, keep: usize) -> Option<Rule> {
 
 static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
     [
-        // JWS (3 parts) and JWE (5 parts): keep the first two segments.
-        rule(r"(eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.)[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)?", 1),
         // AWS access key IDs (long-term AKIA…, temporary ASIA…).
         rule(r"\b((?:AKIA|ASIA|AROA|AIDA))[A-Z0-9]{16}\b", 1),
         // AWS secret keys and session tokens, as env vars, CLI config or JSON.
@@ -53,9 +51,71 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
     .collect()
 });
 
+fn is_run_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'=' | b'.')
+}
+
+/// Cut the signature (and a JWE's encrypted parts) out of one run of base64url and
+/// dots. The header and payload are the first pair of adjacent segments that both
+/// start `eyJ` (a JSON object) with a segment after them; failing that, the first
+/// `eyJ` segment with two after it. Everything after the pair is redacted: a stray
+/// `eyJ.` before the token moves the cut earlier (losing the payload), never later.
+fn redact_run(run: &str) -> Option<String> {
+    let segments: Vec<&str> = run.split('.').collect();
+    let n = segments.len();
+    // A header may have text glued in front of it (`token=eyJ…`, `-eyJ…`); a payload
+    // follows a dot directly.
+    let header = |i: usize| segments.get(i).is_some_and(|s| s.contains("eyJ"));
+    let payload = |i: usize| segments.get(i).is_some_and(|s| s.starts_with("eyJ"));
+    let pair = (0..n.saturating_sub(2))
+        .find(|&i| header(i) && payload(i + 1))
+        .or_else(|| (0..n.saturating_sub(2)).find(|&i| header(i)))?;
+    let mut kept = segments[..pair + 2].join(".");
+    kept.push('.');
+    kept.push_str(REDACTED);
+    Some(kept)
+}
+
+/// Remove every JWT signature from `text`.
+fn redact_jwts(text: &str) -> Cow<'_, str> {
+    if !text.contains("eyJ") {
+        return Cow::Borrowed(text);
+    }
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    let mut i = 0;
+    let mut changed = false;
+    while i < bytes.len() {
+        if !is_run_byte(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && is_run_byte(bytes[i]) {
+            i += 1;
+        }
+        // Runs are ASCII, so these are char boundaries.
+        let run = &text[start..i];
+        if run.contains("eyJ")
+            && let Some(redacted) = redact_run(run)
+        {
+            out.push_str(&text[last..start]);
+            out.push_str(&redacted);
+            last = i;
+            changed = true;
+        }
+    }
+    if !changed {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[last..]);
+    Cow::Owned(out)
+}
+
 /// Remove token signatures and credentials from text that is about to leave the tool.
 pub fn redact_secrets(text: &str) -> Cow<'_, str> {
-    let mut out = Cow::Borrowed(text);
+    let mut out = redact_jwts(text);
     for rule in RULES.iter() {
         if !rule.pattern.is_match(&out) {
             continue;
@@ -88,7 +148,7 @@ mod tests {
 
     #[test]
     fn every_rule_compiles() {
-        assert_eq!(RULES.len(), 8);
+        assert_eq!(RULES.len(), 7);
     }
 
     #[test]
@@ -98,6 +158,16 @@ mod tests {
             redact_secrets(t),
             "token=eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.<redacted> end"
         );
+    }
+
+    #[test]
+    fn a_stray_eyj_before_the_token_does_not_shift_the_cut() {
+        let t = "eyJ.eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLWJ5dGVz";
+        let r = redact_secrets(t);
+        assert!(!r.contains("c2lnbmF0dXJl"), "{r}");
+        // Cut after the first plausible header.payload pair: the payload goes too, which
+        // errs on the safe side.
+        assert_eq!(r, "eyJ.eyJhbGciOiJSUzI1NiJ9.<redacted>");
     }
 
     #[test]

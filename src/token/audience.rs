@@ -50,14 +50,14 @@ pub struct CloudAudience {
 
 /// AWS: aws-actions/configure-aws-credentials requests `sts.amazonaws.com`
 /// (`sts.amazonaws.com.cn` in China); the IAM OIDC provider's client-ID list must hold
-/// the token's `aud` (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc.html).
+/// the token's `aud` (<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc.html>).
 const AWS_AUDIENCES: [&str; 2] = ["sts.amazonaws.com", "sts.amazonaws.com.cn"];
 /// Azure: a federated identity credential has exactly one audience, recommended
 /// `api://AzureADTokenExchange`; azure/login requests it
-/// (https://learn.microsoft.com/entra/workload-id/workload-identity-federation-considerations).
+/// (<https://learn.microsoft.com/entra/workload-id/workload-identity-federation-considerations>).
 const AZURE_AUDIENCE: &str = "api://AzureADTokenExchange";
 /// GCP: with no `allowedAudiences`, the provider's full resource name, with or without
-/// `https:` (https://cloud.google.com/iam/docs/reference/rest/v1/projects.locations.workloadIdentityPools.providers).
+/// `https:` (<https://cloud.google.com/iam/docs/reference/rest/v1/projects.locations.workloadIdentityPools.providers>).
 const GCP_AUDIENCE_PREFIXES: [&str; 2] = [
     "https://iam.googleapis.com/projects/",
     "//iam.googleapis.com/projects/",

@@ -77,14 +77,21 @@ fn is_quote(c: char) -> bool {
 
 /// Strip `Authorization:` and `Bearer` prefixes; true if one was there.
 fn strip_bearer(s: &str) -> (&str, bool) {
+    /// `prefix` at the start of `text`, ignoring ASCII case; `get` keeps the slice on a
+    /// char boundary whatever the input.
+    fn strip<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+        let head = text.get(..prefix.len())?;
+        head.eq_ignore_ascii_case(prefix)
+            .then(|| &text[prefix.len()..])
+    }
     let mut rest = s.trim();
     let mut bearer = false;
-    if rest.len() >= 14 && rest[..14].eq_ignore_ascii_case("authorization:") {
-        rest = rest[14..].trim_start();
+    if let Some(after) = strip(rest, "authorization:") {
+        rest = after.trim_start();
         bearer = true;
     }
-    if rest.len() >= 7 && rest[..7].eq_ignore_ascii_case("bearer ") {
-        rest = rest[7..].trim_start();
+    if let Some(after) = strip(rest, "bearer ") {
+        rest = after.trim_start();
         bearer = true;
     }
     (rest, bearer)

@@ -67,7 +67,12 @@ pub fn update(app: &mut App, message: Message, width: u16) {
         Message::NextStage => select(app, Stage::ALL[(app.selected.index() + 1) % 5]),
         Message::PreviousStage => select(app, Stage::ALL[(app.selected.index() + 4) % 5]),
         Message::SelectStage(stage) => select(app, stage),
-        Message::ScrollDown => app.scroll = app.scroll.saturating_add(1),
+        Message::ScrollDown => {
+            app.scroll = app
+                .scroll
+                .saturating_add(1)
+                .min(super::view::detail_line_count(app).saturating_sub(1))
+        }
         Message::ScrollUp => app.scroll = app.scroll.saturating_sub(1),
         Message::ToggleHelp => app.help = !app.help,
         Message::CloseOverlay => app.help = false,

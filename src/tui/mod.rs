@@ -55,9 +55,16 @@ pub fn message_for(event: &Event) -> Option<Message> {
 
 /// Run the TUI until the user quits.
 pub fn run(mut app: App, options: TuiOptions) -> io::Result<()> {
-    let mut terminal = ratatui::init();
+    let mut terminal = ratatui::try_init()?;
     if !options.no_mouse {
         let _ = execute!(io::stdout(), EnableMouseCapture);
+        // ratatui's hook restores the screen; mouse reporting is ours to turn off, on
+        // a panic too, before that hook runs.
+        let restore = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ = execute!(io::stdout(), DisableMouseCapture);
+            restore(info);
+        }));
     }
     let result = (|| -> io::Result<()> {
         loop {

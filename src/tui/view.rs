@@ -14,7 +14,20 @@ use crate::text::escape_control as esc;
 
 const TITLE_ROWS: u16 = 1;
 const PIPELINE_ROWS: u16 = 4;
-const ARROW: &str = " ─▶ ";
+/// Between stage boxes: a drawn arrow when there is room, a bare one when the
+/// boxes need every column to show their status words whole.
+const WIDE_ARROW: &str = " ─▶ ";
+const NARROW_ARROW: &str = "▶";
+/// Below this width the boxes take the narrow arrow.
+const WIDE_LAYOUT_MIN: u16 = 131;
+
+fn arrow_for(width: u16) -> &'static str {
+    if width >= WIDE_LAYOUT_MIN {
+        WIDE_ARROW
+    } else {
+        NARROW_ARROW
+    }
+}
 
 fn status_style(status: StageStatus) -> Style {
     match status {
@@ -27,12 +40,11 @@ fn status_style(status: StageStatus) -> Style {
 
 /// Column start and width of each stage box for a terminal `width` wide.
 fn stage_columns(width: u16) -> [(u16, u16); 5] {
-    let arrows = 4 * ARROW.chars().count() as u16;
-    let box_width = width.saturating_sub(arrows) / 5;
+    let arrow = arrow_for(width).chars().count() as u16;
+    let box_width = width.saturating_sub(4 * arrow) / 5;
     let mut columns = [(0, 0); 5];
     for (i, column) in columns.iter_mut().enumerate() {
-        let i = i as u16;
-        *column = (i * (box_width + ARROW.chars().count() as u16), box_width);
+        *column = (i as u16 * (box_width + arrow), box_width);
     }
     columns
 }
@@ -91,9 +103,10 @@ pub fn view(app: &App, frame: &mut Frame) {
 
 fn draw_pipeline(app: &App, frame: &mut Frame, area: Rect) {
     let columns = stage_columns(area.width);
-    let narrow = columns[0].1 < 18;
+    let arrow_text = arrow_for(area.width);
     for (i, stage) in Stage::ALL.into_iter().enumerate() {
         let (x, w) = columns[i];
+        let inner = w.saturating_sub(2) as usize;
         let rect = Rect::new(area.x + x, area.y, w, area.height);
         let status = app.status(stage);
         let stopped = app.diagnosis.stopped_at == Some(stage);
@@ -102,8 +115,18 @@ fn draw_pipeline(app: &App, frame: &mut Frame, area: Rect) {
         if selected {
             border = border.add_modifier(Modifier::BOLD);
         }
-        let name = if narrow { stage.label() } else { stage.title() };
-        let block = Block::new()
+        // Long names where they fit whole, short labels where they would be cut.
+        let name = if stage.title().chars().count() <= inner {
+            stage.title()
+        } else {
+            stage.label()
+        };
+        let number = if selected {
+            format!("▶{}", i + 1)
+        } else {
+            format!(" {}", i + 1)
+        };
+        let mut block = Block::new()
             .borders(Borders::ALL)
             .border_type(if selected {
                 BorderType::Thick
@@ -111,32 +134,59 @@ fn draw_pipeline(app: &App, frame: &mut Frame, area: Rect) {
                 BorderType::Plain
             })
             .border_style(border)
-            .title(Span::styled(
-                if selected {
-                    format!("▶{}", i + 1)
-                } else {
-                    format!(" {}", i + 1)
-                },
-                border,
-            ));
-        let mut lines = vec![Line::from(Span::styled(
-            name,
-            Style::new().add_modifier(Modifier::BOLD),
-        ))];
-        let mut status_line = format!("{} {}", status.mark(), status.label());
+            .title(Span::styled(number, border));
         if stopped {
-            status_line.push_str(if narrow { " ◀" } else { " ◀ stops" });
+            // On the bottom border, where it never competes with the status words.
+            let mark = if inner >= 13 {
+                "◀ stops here"
+            } else {
+                "◀ stops"
+            };
+            block = block.title_bottom(Span::styled(mark, border.add_modifier(Modifier::REVERSED)));
         }
-        lines.push(Line::from(Span::styled(status_line, status_style(status))));
+        let lines = vec![
+            Line::from(Span::styled(
+                name,
+                Style::new().add_modifier(Modifier::BOLD),
+            )),
+            Line::from(Span::styled(
+                format!("{} {}", status.mark(), status.label()),
+                status_style(status),
+            )),
+        ];
         frame.render_widget(Paragraph::new(lines).block(block), rect);
         if i < 4 {
-            let arrow = Rect::new(area.x + x + w, area.y + 1, ARROW.chars().count() as u16, 1);
+            let arrow = Rect::new(
+                area.x + x + w,
+                area.y + 1,
+                arrow_text.chars().count() as u16,
+                1,
+            );
             frame.render_widget(
-                Paragraph::new(ARROW).style(Style::new().fg(Color::DarkGray)),
+                Paragraph::new(arrow_text).style(Style::new().fg(Color::DarkGray)),
                 arrow,
             );
         }
     }
+}
+
+/// Lines of the detail pane before wrapping: bounds scrolling.
+pub fn detail_line_count(app: &App) -> u16 {
+    let stage = app.diagnosis.stage(app.selected);
+    let findings = app.diagnosis.findings_on(app.selected).count();
+    let trust = if app.selected == Stage::Trust {
+        app.diagnosis.trust.conditions.len() * 2 + app.diagnosis.what_if.len() + 2
+    } else {
+        0
+    };
+    let total = 2
+        + stage.evidence.len()
+        + findings * 4
+        + trust
+        + app.diagnosis.next_evidence.len() * 2
+        + app.diagnosis.artifacts.len()
+        + 4;
+    u16::try_from(total).unwrap_or(u16::MAX)
 }
 
 fn draw_detail(app: &App, frame: &mut Frame, area: Rect) {
@@ -169,6 +219,61 @@ fn draw_detail(app: &App, frame: &mut Frame, area: Rect) {
             ),
             Span::raw(esc(&e.summary).into_owned()),
         ]));
+    }
+    if app.selected == Stage::Trust && app.diagnosis.trust.evaluated {
+        let trust = &app.diagnosis.trust;
+        lines.push(Line::raw(""));
+        let verdict = match trust.allowed {
+            Some(true) => Span::styled("✓ admits the token", Style::new().fg(Color::Green)),
+            Some(false) => Span::styled(
+                "✗ refuses the token",
+                Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+            ),
+            None => Span::styled("not evaluated", Style::new().fg(Color::DarkGray)),
+        };
+        lines.push(Line::from(vec![
+            Span::styled("Conditions  ", Style::new().add_modifier(Modifier::BOLD)),
+            verdict,
+        ]));
+        for c in &trust.conditions {
+            let (mark, style) = if c.matched {
+                ("✓", Style::new().fg(Color::Green))
+            } else {
+                (
+                    "✗",
+                    Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+                )
+            };
+            let expected = c
+                .expected
+                .iter()
+                .map(|e| esc(e).into_owned())
+                .collect::<Vec<_>>()
+                .join(" | ");
+            let actual = c
+                .actual
+                .as_deref()
+                .map(|a| esc(a).into_owned())
+                .unwrap_or_else(|| "(absent)".to_owned());
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {mark} "), style),
+                Span::raw(format!("{} {} {expected}", esc(&c.key), esc(&c.operator))),
+                Span::styled(format!("  token: {actual}"), Style::new().fg(Color::Cyan)),
+            ]));
+            if let Some(n) = &c.near_miss {
+                lines.push(Line::from(Span::styled(
+                    format!("    near miss: {}", esc(&n.explanation)),
+                    Style::new().fg(Color::Yellow),
+                )));
+            }
+        }
+        for w in &app.diagnosis.what_if {
+            let answer = if w.allowed { "admitted" } else { "refused" };
+            lines.push(Line::raw(format!(
+                "  what if: {} → {answer}",
+                esc(&w.question)
+            )));
+        }
     }
     let findings: Vec<_> = app.diagnosis.findings_on(app.selected).collect();
     if !findings.is_empty() {
@@ -216,6 +321,47 @@ fn draw_detail(app: &App, frame: &mut Frame, area: Rect) {
             )));
         }
     }
+    lines.push(Line::raw(""));
+    lines.push(Line::from(Span::styled(
+        "Artifacts",
+        Style::new().add_modifier(Modifier::BOLD),
+    )));
+    for a in &app.diagnosis.artifacts {
+        let mut spans = vec![
+            Span::raw(format!("  {}  ", esc(&a.name))),
+            Span::styled(a.kind.name(), Style::new().fg(Color::Cyan)),
+            Span::styled(
+                format!("  {} bytes", a.size),
+                Style::new().fg(Color::DarkGray),
+            ),
+        ];
+        if let Some(error) = &a.error {
+            spans.push(Span::styled(
+                format!("  unusable: {}", esc(error)),
+                Style::new().fg(Color::Red),
+            ));
+        } else if !a.usable() {
+            let tried = a
+                .tried
+                .iter()
+                .map(|k| k.name())
+                .collect::<Vec<_>>()
+                .join(", ");
+            spans.push(Span::styled(
+                format!(
+                    "  not recognised (tried {tried}); starts \"{}\"",
+                    a.preview.as_deref().unwrap_or_default()
+                ),
+                Style::new().fg(Color::Yellow),
+            ));
+        } else if let Some(note) = &a.note {
+            spans.push(Span::styled(
+                format!("  {}", esc(note)),
+                Style::new().fg(Color::DarkGray),
+            ));
+        }
+        lines.push(Line::from(spans));
+    }
     let title = format!(
         " {} — {} {} ",
         app.selected.title(),
@@ -236,7 +382,7 @@ fn draw_detail(app: &App, frame: &mut Frame, area: Rect) {
 
 fn draw_help(frame: &mut Frame, area: Rect) {
     let width = area.width.min(54);
-    let height = area.height.min(12);
+    let height = area.height.min(9);
     let rect = Rect::new(
         area.x + (area.width - width) / 2,
         area.y + (area.height - height) / 2,
@@ -244,7 +390,8 @@ fn draw_help(frame: &mut Frame, area: Rect) {
         height,
     );
     let keys = [
-        ("←/→ h/l Tab", "select the previous/next stage"),
+        ("←/→ h/l", "select the previous/next stage"),
+        ("Tab S-Tab", "next/previous stage"),
         ("↑/↓ j/k", "scroll the detail pane"),
         ("click", "select a stage"),
         ("?", "show or hide this help"),
