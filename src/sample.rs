@@ -13,10 +13,18 @@ use crate::token::Jwks;
 /// The incident's clock: the time of the failing run.
 pub const SAMPLE_NOW: &str = "2026-03-02T10:15:00Z";
 
-const SAMPLE_FILES: &[(&str, &[u8])] = &[(
-    "id-token.json",
-    include_bytes!("../assets/sample/id-token.json"),
-)];
+/// The incident: a deploy job that gained `environment: production` is refused by a
+/// role whose trust policy still pins the branch subject.
+const SAMPLE_FILES: &[(&str, &[u8])] = &[
+    (
+        "id-token.json",
+        include_bytes!("../assets/sample/id-token.json"),
+    ),
+    (
+        "get-role.json",
+        include_bytes!("../assets/sample/get-role.json"),
+    ),
+];
 
 const SAMPLE_JWKS: &[u8] = include_bytes!("../assets/sample/jwks.json");
 
@@ -28,6 +36,8 @@ pub fn sample_inputs() -> Vec<Input> {
             name: (*name).to_owned(),
             bytes: bytes.to_vec(),
             origin: Origin::Builtin,
+            size: bytes.len() as u64,
+            truncated: false,
         })
         .collect()
 }
@@ -40,5 +50,6 @@ pub fn sample_options() -> DiagnoseOptions {
         jwks: Jwks::parse(SAMPLE_JWKS)
             .ok()
             .map(|j| ("jwks.json".to_owned(), Arc::new(j))),
+        ..DiagnoseOptions::default()
     }
 }

@@ -368,8 +368,13 @@ mod tui {
             "◀ should be under the third box, after the two passed stages:\n{screen}"
         );
         assert!(
-            statuses.contains("? no evidence"),
-            "trust box should read `? no evidence`:\n{screen}"
+            statuses.contains("✗ failed"),
+            "trust box should read `✗ failed`:\n{screen}"
+        );
+        // The sample's trust policy pins a branch; the token carries an environment.
+        assert!(
+            screen.contains("Conditions") || screen.contains("near miss"),
+            "no trust conditions:\n{screen}"
         );
 
         tmux.keys(&["?"]);
@@ -381,14 +386,14 @@ mod tui {
         tmux.wait_for("the help to close", |s| {
             !s.contains("show or hide this help")
                 && !s.contains("q Ctrl-C")
-                && s.contains("AWS: the role's trust policy")
+                && s.contains("Trust policy checks — ✗ failed")
                 && drawn(s)
         });
 
         // Right arrow moves the selection from box 3 to box 4, and the detail follows.
         tmux.keys(&["Right"]);
         tmux.wait_for("box 4 selected", |s| {
-            s.contains("▶4") && s.contains("Cloud role assumed — ? no evidence")
+            s.contains("▶4") && s.contains("Cloud role assumed — · not reached")
         });
 
         quit_cleanly(&tmux, "q");

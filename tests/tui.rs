@@ -56,15 +56,17 @@ fn no_usable_input_diagnosis() -> Diagnosis {
     })
 }
 
-/// The sample token, judged 40 minutes after it expired.
+/// The sample token alone, judged 40 minutes after it expired.
 fn expired_token_diagnosis() -> Diagnosis {
     let options = DiagnoseOptions {
         now: Some(at(AFTER_EXPIRY)),
         ..sample_options()
     };
-    diagnose(&sample_inputs(), &options, || {
-        Clock::fixed(at(AFTER_EXPIRY))
-    })
+    let token_only: Vec<Input> = sample_inputs()
+        .into_iter()
+        .filter(|i| i.name == "id-token.json")
+        .collect();
+    diagnose(&token_only, &options, || Clock::fixed(at(AFTER_EXPIRY)))
 }
 
 fn draw(app: &App, width: u16, height: u16) -> Buffer {
@@ -153,7 +155,8 @@ fn sample_incident() {
     for (width, height) in [(80, 24), (160, 48)] {
         let buffer = snapshot("sample", &app, width, height);
         assert_status_cell(&buffer, StageStatus::Passed, Color::Green);
-        assert_status_cell(&buffer, StageStatus::NoEvidence, Color::Yellow);
+        assert_status_cell(&buffer, StageStatus::Failed, Color::Red);
+        assert_status_cell(&buffer, StageStatus::NotReached, Color::DarkGray);
         assert!(
             row(&buffer, 4).contains("◀ stops here"),
             "the stopped stage is not marked:\n{}",

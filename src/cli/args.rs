@@ -58,9 +58,21 @@ pub struct DecodeArgs {
 
 #[derive(Debug, Args)]
 pub struct DiagnoseArgs {
-    /// Files to diagnose (`-` reads stdin).
+    /// Files or directories to diagnose (`-` reads stdin).
     #[arg(value_name = "INPUT", required = true)]
     pub inputs: Vec<String>,
+    /// Narrow an export with many roles to this one (role ARN).
+    #[arg(long, value_name = "ARN")]
+    pub role: Option<String>,
+    /// Narrow an export with many subjects to this one.
+    #[arg(long, value_name = "SUB")]
+    pub subject: Option<String>,
+    /// Only events at or after this time (RFC 3339).
+    #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
+    pub since: Option<i64>,
+    /// Only events at or before this time (RFC 3339).
+    #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
+    pub until: Option<i64>,
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
     #[command(flatten)]

@@ -73,6 +73,7 @@ pub fn diagnose_options(common: &CommonArgs) -> Result<DiagnoseOptions, String> 
         now: common.now,
         skew: common.skew,
         jwks: common.jwks.as_deref().map(load_jwks).transpose()?,
+        ..DiagnoseOptions::default()
     })
 }
 
@@ -206,7 +207,15 @@ pub fn diagnosis_exit(d: &Diagnosis) -> Exit {
 
 fn diagnose(args: &DiagnoseArgs, streams: &mut Streams<'_>) -> Exit {
     let options = match diagnose_options(&args.common) {
-        Ok(options) => options,
+        Ok(options) => DiagnoseOptions {
+            filters: crate::evidence::Filters {
+                role: args.role.clone(),
+                subject: args.subject.clone(),
+                since: args.since,
+                until: args.until,
+            },
+            ..options
+        },
         Err(message) => {
             streams.error(&message);
             return Exit::Usage;

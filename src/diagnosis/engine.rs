@@ -22,6 +22,8 @@ pub struct DiagnoseOptions {
     pub skew: i64,
     /// `--jwks FILE`, with the name to cite.
     pub jwks: Option<(String, Arc<Jwks>)>,
+    /// `--role`, `--subject`, `--since`, `--until`.
+    pub filters: crate::evidence::Filters,
 }
 
 impl Default for DiagnoseOptions {
@@ -30,6 +32,7 @@ impl Default for DiagnoseOptions {
             now: None,
             skew: 60,
             jwks: None,
+            filters: crate::evidence::Filters::default(),
         }
     }
 }
@@ -61,6 +64,7 @@ pub fn diagnose(
             .collect(),
         event_times: Vec::new(),
         gcp_providers: Vec::new(),
+        filters: options.filters.clone(),
         clock: Clock::fixed(0),
         skew: options.skew,
     };

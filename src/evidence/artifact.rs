@@ -8,13 +8,23 @@ use serde::{Serialize, Serializer};
 
 use crate::token::platform::Platform;
 
-/// The largest input read whole. Larger log exports are streamed by their parsers.
+/// The largest input read whole into memory (through stdin or a paste, which cannot
+/// be re-read, this is the limit).
 pub const MAX_INPUT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Files larger than this are not read whole: sources see the first
+/// [`HEAD_BYTES`] and stream the rest from the file (log exports can be gigabytes).
+pub const STREAM_THRESHOLD: u64 = 64 * 1024 * 1024;
+
+/// How much of a large file sources get to sniff.
+pub const HEAD_BYTES: usize = 1024 * 1024;
 
 /// Where an input came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Origin {
     File(PathBuf),
+    /// A directory (a CloudTrail export tree as `aws s3 sync` leaves it).
+    Directory(PathBuf),
     Stdin,
     /// Pasted into the TUI, or a value given on the command line.
     Pasted,
@@ -27,8 +37,14 @@ pub enum Origin {
 pub struct Input {
     /// What evidence calls it: the file name, `stdin`, `paste 1`.
     pub name: String,
+    /// The content, or only its first [`HEAD_BYTES`] when `truncated`.
     pub bytes: Vec<u8>,
     pub origin: Origin,
+    /// The whole size in bytes (0 for a directory).
+    pub size: u64,
+    /// True when `bytes` is only the head of a large file: stream the rest with
+    /// [`Input::open`].
+    pub truncated: bool,
 }
 
 /// An input that could not be read.
@@ -52,35 +68,79 @@ pub enum InputError {
 impl Input {
     /// Text or bytes given directly.
     pub fn pasted(name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Input {
+        let bytes = bytes.into();
         Input {
             name: name.into(),
-            bytes: bytes.into(),
+            size: bytes.len() as u64,
+            bytes,
             origin: Origin::Pasted,
+            truncated: false,
         }
     }
 
-    /// Read a file whole (up to [`MAX_INPUT_BYTES`]).
+    /// Open a file or directory: small files are read whole, large ones only their head
+    /// (sources that need the rest stream it with [`Input::open`]), directories not at all.
     pub fn from_path(path: &Path) -> Result<Input, InputError> {
         let name = path.display().to_string();
-        let file = std::fs::File::open(path).map_err(|source| InputError::Io {
+        let io = |source| InputError::Io {
             name: name.clone(),
             source,
-        })?;
-        let bytes = read_limited(file, &name)?;
+        };
+        let meta = std::fs::metadata(path).map_err(io)?;
+        if meta.is_dir() {
+            return Ok(Input {
+                name,
+                bytes: Vec::new(),
+                origin: Origin::Directory(path.to_owned()),
+                size: 0,
+                truncated: false,
+            });
+        }
+        let file = std::fs::File::open(path).map_err(io)?;
+        let (bytes, truncated) = if meta.len() > STREAM_THRESHOLD {
+            let mut head = Vec::with_capacity(HEAD_BYTES);
+            file.take(HEAD_BYTES as u64)
+                .read_to_end(&mut head)
+                .map_err(io)?;
+            (head, true)
+        } else {
+            (read_limited(file, &name)?, false)
+        };
         Ok(Input {
             name,
             bytes,
             origin: Origin::File(path.to_owned()),
+            size: meta.len(),
+            truncated,
         })
     }
 
     /// Read standard input whole (up to [`MAX_INPUT_BYTES`]).
     pub fn from_reader(name: &str, reader: impl Read) -> Result<Input, InputError> {
+        let bytes = read_limited(reader, name)?;
         Ok(Input {
             name: name.to_owned(),
-            bytes: read_limited(reader, name)?,
+            size: bytes.len() as u64,
+            bytes,
             origin: Origin::Stdin,
+            truncated: false,
         })
+    }
+
+    /// The whole content as a stream: the file again for a file (so a large export is
+    /// never held in memory), else the bytes in memory. A directory has no content.
+    pub fn open(&self) -> std::io::Result<Box<dyn Read + Send + '_>> {
+        match &self.origin {
+            Origin::File(path) => Ok(Box::new(std::io::BufReader::with_capacity(
+                1 << 20,
+                std::fs::File::open(path)?,
+            ))),
+            Origin::Directory(path) => Err(std::io::Error::other(format!(
+                "{} is a directory",
+                path.display()
+            ))),
+            _ => Ok(Box::new(self.bytes.as_slice())),
+        }
     }
 }
 

@@ -5,14 +5,23 @@
 //! the engine in `diagnosis` does not change.
 
 mod artifact;
+pub mod azure_signin;
+pub mod ci_log;
+pub mod cloudtrail;
+pub mod error_text;
+pub mod gcp_audit;
 mod jwks;
 pub mod policy;
 mod token;
+pub mod workflow;
 
 use std::error::Error;
 use std::sync::Arc;
 
-pub use artifact::{ArtifactKind, ArtifactSummary, Input, InputError, MAX_INPUT_BYTES, Origin};
+pub use artifact::{
+    ArtifactKind, ArtifactSummary, HEAD_BYTES, Input, InputError, MAX_INPUT_BYTES, Origin,
+    STREAM_THRESHOLD,
+};
 
 use crate::clock::Clock;
 use crate::diagnosis::{Evidence, Finding, NextEvidence, TrustSummary, WhatIf};
@@ -75,10 +84,26 @@ pub struct SharedFacts {
     pub event_times: Vec<i64>,
     /// GCP providers, for the service account IAM policy's principal mapping.
     pub gcp_providers: Vec<(String, Arc<crate::policy::gcp::GcpProvider>)>,
+    /// What the user narrowed the diagnosis to (`--role`, `--subject`, `--since`, `--until`).
+    pub filters: Filters,
     /// The clock checks are made at; resolved after every artifact has shared.
     pub clock: Clock,
     /// Allowed clock skew in seconds.
     pub skew: i64,
+}
+
+/// Narrowing of one diagnosis to one path (DESIGN.md: an export with many roles or
+/// subjects is narrowed by the token, else by these, else to the most recent failure).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filters {
+    /// `--role ARN`.
+    pub role: Option<String>,
+    /// `--subject SUB`.
+    pub subject: Option<String>,
+    /// `--since`, Unix seconds.
+    pub since: Option<i64>,
+    /// `--until`, Unix seconds.
+    pub until: Option<i64>,
 }
 
 /// What the artifacts observed, collected for the engine.
@@ -133,6 +158,14 @@ pub fn sources() -> Vec<Box<dyn EvidenceSource>> {
         sources.push(Box::new(policy::GcpProviderSource));
         sources.push(Box::new(policy::GcpIamPolicySource));
     }
+    // Exports and logs before the token finder: a log that holds a token is a log
+    // (its source shares the token), not a bare token.
+    sources.push(Box::new(cloudtrail::CloudTrailSource));
+    sources.push(Box::new(gcp_audit::GcpAuditLogSource));
+    sources.push(Box::new(azure_signin::AzureSigninSource));
+    sources.push(Box::new(workflow::WorkflowFileSource));
+    sources.push(Box::new(ci_log::CiLogSource));
+    sources.push(Box::new(error_text::ErrorTextSource));
     sources.push(Box::new(token::ClaimsSource));
     sources.push(Box::new(token::TokenSource));
     sources
@@ -149,7 +182,7 @@ pub fn recognise(input: &Input, sources: &[Box<dyn EvidenceSource>]) -> Recognis
     let mut summary = ArtifactSummary {
         name: input.name.clone(),
         kind: ArtifactKind::Unrecognised,
-        size: input.bytes.len(),
+        size: usize::try_from(input.size).unwrap_or(usize::MAX),
         error: None,
         tried: Vec::new(),
         preview: None,
