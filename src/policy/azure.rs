@@ -30,7 +30,6 @@ use super::{
     ConditionCheck, Effect, PolicyError, RuleEvaluation, TrustConfig, TrustEvaluation, Verdict,
     claim_string,
 };
-use crate::diagnosis::Finding;
 use crate::diagnosis::catalog::{
     TRUST_AZURE_AUDIENCE_MISMATCH, TRUST_AZURE_EXPRESSION_MISMATCH, TRUST_AZURE_ISSUER_MISMATCH,
     TRUST_AZURE_NO_CREDENTIALS, TRUST_AZURE_SUBJECT_MISMATCH,
@@ -1194,13 +1193,9 @@ impl TrustConfig for AzureFederatedCredentials {
         }
     }
 
-    /// None: what a credential admits is graded by the review through `evaluate_rule`,
-    /// and how one is written has no separate risk the catalogue names for Azure. (A
-    /// classic subject with `*` matches only a literal star: the refusal says so; a
-    /// non-default audience is allowed and `describe` mentions it.)
-    fn pattern_findings(&self, _artifact: &str) -> Vec<Finding> {
-        Vec::new()
-    }
+    // `pattern_findings`: the default (none). What a credential admits is graded by the
+    // review through `evaluate_rule`; a classic subject with `*` matches only a literal
+    // star (the refusal says so); a non-default audience is allowed (`describe` says).
 }
 
 #[cfg(test)]
@@ -2100,13 +2095,7 @@ mod tests {
     // --- review ----------------------------------------------------------------------
 
     fn admitted(config: &AzureFederatedCredentials, rule: usize) -> Vec<Context> {
-        let reviews = review(config, "fic.json");
-        reviews[rule]
-            .admits
-            .iter()
-            .filter(|a| a.admitted)
-            .map(|a| a.context)
-            .collect()
+        review(config, "fic.json")[rule].admitted_contexts()
     }
 
     #[test]

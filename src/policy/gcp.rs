@@ -28,7 +28,6 @@ use super::near_miss::{NearMiss, nearest};
 use super::{
     ConditionCheck, Effect, PolicyError, RuleEvaluation, TrustConfig, TrustEvaluation, Verdict,
 };
-use crate::diagnosis::Finding;
 use crate::diagnosis::catalog::{
     Rule, TRUST_GCP_AUDIENCE_MISMATCH, TRUST_GCP_CONDITION_REJECTED, TRUST_GCP_ISSUER_MISMATCH,
     TRUST_GCP_MAPPING_FAILED, TRUST_GCP_PROVIDER_DISABLED, TRUST_GCP_SUBJECT_TOO_LONG,
@@ -1187,11 +1186,8 @@ impl TrustConfig for GcpProvider {
         patterns
     }
 
-    /// Nothing beyond what the review derives from what the provider admits (an empty
-    /// condition admits every token of the issuer: the review's subject-wildcard).
-    fn pattern_findings(&self, _artifact: &str) -> Vec<Finding> {
-        Vec::new()
-    }
+    // `pattern_findings`: the default (none) — the review derives the risk from what
+    // the provider admits (an empty condition admits every token of the issuer).
 }
 
 #[cfg(test)]
@@ -1747,12 +1743,7 @@ mod tests {
     fn admitted(p: &GcpProvider) -> Vec<Context> {
         let reviews = crate::policy::review(p, "provider.json");
         assert_eq!(reviews.len(), 1);
-        reviews[0]
-            .admits
-            .iter()
-            .filter(|a| a.admitted)
-            .map(|a| a.context)
-            .collect()
+        reviews[0].admitted_contexts()
     }
 
     #[test]

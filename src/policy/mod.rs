@@ -197,7 +197,9 @@ pub trait TrustConfig: Send + Sync {
     /// Risks visible in how a rule is written, beyond what it admits: `ForAllValues` on a
     /// single-valued key, `StringLike` without a wildcard, an audience not pinned.
     /// Each finding carries evidence pointing at the condition (`artifact` is its name).
-    fn pattern_findings(&self, artifact: &str) -> Vec<crate::diagnosis::Finding>;
+    fn pattern_findings(&self, _artifact: &str) -> Vec<crate::diagnosis::Finding> {
+        Vec::new()
+    }
 }
 
 /// Evaluate with one claim changed: "would a pull request get in?" without a pipeline

@@ -78,6 +78,17 @@ pub struct RuleReview {
     pub fix: Option<String>,
 }
 
+impl RuleReview {
+    /// The contexts the rule admits, in table order.
+    pub fn admitted_contexts(&self) -> Vec<Context> {
+        self.admits
+            .iter()
+            .filter(|a| a.admitted)
+            .map(|a| a.context)
+            .collect()
+    }
+}
+
 /// Which CI platform's subjects a configuration is written for.
 fn target_platform(config: &dyn TrustConfig) -> Platform {
     for issuer in config.issuers() {

@@ -16,7 +16,6 @@ use super::{
     ConditionCheck, Effect, PolicyError, RuleEvaluation, TrustConfig, TrustEvaluation, Verdict,
     claim_strings,
 };
-use crate::diagnosis::Finding;
 use crate::diagnosis::catalog::*;
 use crate::token::{Claims, Cloud};
 
@@ -457,10 +456,6 @@ impl TrustConfig for VaultRole {
         }
         patterns
     }
-
-    fn pattern_findings(&self, _artifact: &str) -> Vec<Finding> {
-        Vec::new()
-    }
 }
 
 #[cfg(test)]
@@ -600,13 +595,7 @@ mod tests {
 
         let pinned = VaultRole::parse(br#"{"bound_audiences": "https://github.com/acme", "bound_subject": "repo:acme/api:environment:production", "user_claim": "sub"}"#).unwrap();
         let r = review(&pinned, "role.json");
-        let admitted: Vec<Context> = r[0]
-            .admits
-            .iter()
-            .filter(|a| a.admitted)
-            .map(|a| a.context)
-            .collect();
-        assert_eq!(admitted, [Context::Environment]);
+        assert_eq!(r[0].admitted_contexts(), [Context::Environment]);
         assert!(
             r[0].findings
                 .iter()

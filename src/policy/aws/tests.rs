@@ -1166,12 +1166,7 @@ fn twenty_statements() {
 // --- review ------------------------------------------------------------------------
 
 fn admitted(reviews: &[review::RuleReview], i: usize) -> Vec<Context> {
-    reviews[i]
-        .admits
-        .iter()
-        .filter(|a| a.admitted)
-        .map(|a| a.context)
-        .collect()
+    reviews[i].admitted_contexts()
 }
 
 #[test]
