@@ -7,7 +7,7 @@
 //! - cell styles where colour carries the status (✗ red, ✓ green, ? yellow, · grey);
 //! - each stage box reads whole: its name, its mark *and* status word, and `◀` on the
 //!   stage where evidence stops, so status never rests on colour alone (at 160 columns;
-//!   the check over every width from 80 is `#[ignore]`d until the view stops cutting);
+//!   and the check over every width from 80 to 200);
 //! - the view draws at tiny sizes without panicking;
 //! - `message_for`: keys and mouse to messages;
 //! - `update`: clicks on stage boxes select them, clicks elsewhere do not.

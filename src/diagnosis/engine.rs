@@ -9,9 +9,9 @@ use super::catalog::{ROLE_RUNTIME_DISAGREES, TRUST_RUNTIME_DISAGREES};
 use super::model::{Basis, Evidence, Outcome, Severity, Stage, StageReport, StageStatus};
 use super::{DIAGNOSIS_SCHEMA, Diagnosis, TrustSummary};
 use crate::clock::{Clock, ClockSource, format_utc};
-use crate::evidence::{Input, Observations, SharedFacts, recognise, sources};
+use crate::evidence::{ArtifactKind, Input, Observations, SharedFacts, recognise, sources};
 use crate::text::escape_control;
-use crate::token::Jwks;
+use crate::token::{Cloud, Jwks};
 
 /// Settings of one diagnosis, already validated (the CLI's flags become this).
 #[derive(Clone, Debug)]
@@ -68,9 +68,22 @@ pub fn diagnose(
         clock: Clock::fixed(0),
         skew: options.skew,
     };
-    for r in &recognised {
-        if let Some(loaded) = &r.loaded {
-            loaded.share(&r.summary.name, &mut facts);
+    // Tokens, claims and keys share first, whatever the input order: logs and exports
+    // correlate their events with them when they share.
+    let primary = |kind: ArtifactKind| {
+        matches!(
+            kind,
+            ArtifactKind::Token | ArtifactKind::Claims | ArtifactKind::Jwks
+        )
+    };
+    for first in [true, false] {
+        for r in recognised
+            .iter()
+            .filter(|r| primary(r.summary.kind) == first)
+        {
+            if let Some(loaded) = &r.loaded {
+                loaded.share(&r.summary.name, &mut facts);
+            }
         }
     }
     facts.clock = match (options.now, facts.event_times.iter().max()) {
@@ -299,14 +312,53 @@ fn add_default_next_evidence(
             );
             out.next("Vault: the JWT auth role", "vault read -format=json auth/jwt/role/ROLE");
         }
-        Stage::Role => out.next(
-            "the cloud's record of the exchange (AssumeRoleWithWebIdentity, ExchangeToken, the Entra sign-in)",
-            "aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=AssumeRoleWithWebIdentity --max-results 50",
-        ),
-        Stage::Audit => out.next(
-            "the deploy's calls made with the assumed credentials",
-            "aws cloudtrail lookup-events --lookup-attributes AttributeKey=Username,AttributeValue=SESSION_NAME",
-        ),
+        Stage::Role | Stage::Audit => {
+            let cloud = out.trust.as_ref().and_then(|t| t.cloud);
+            let wanted = |c: Cloud| cloud.is_none_or(|known| known == c);
+            let role = stop == Stage::Role;
+            if wanted(Cloud::Aws) {
+                if role {
+                    out.next(
+                        "AWS: CloudTrail's record of the exchange (AssumeRoleWithWebIdentity; key-fetch failures are not recorded)",
+                        "aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=AssumeRoleWithWebIdentity --max-results 50",
+                    );
+                } else {
+                    out.next(
+                        "AWS: the deploy's calls made with the assumed-role session",
+                        "aws cloudtrail lookup-events --lookup-attributes AttributeKey=Username,AttributeValue=SESSION_NAME",
+                    );
+                }
+            }
+            if wanted(Cloud::Azure) {
+                if role {
+                    out.next(
+                        "Azure: the service principal's sign-ins",
+                        "AADServicePrincipalSignInLogs | where AppId == \"APP_ID\" | project TimeGenerated, ResultType, ResultDescription, FederatedCredentialId",
+                    );
+                } else {
+                    out.next("Azure: the deploy's calls in the activity log", "az monitor activity-log list --caller APP_ID --offset 1d");
+                }
+            }
+            if wanted(Cloud::Gcp) {
+                if role {
+                    out.next(
+                        "GCP: the token exchange and the impersonation (Data Access audit logs for IAM and STS)",
+                        "gcloud logging read 'protoPayload.serviceName=(\"sts.googleapis.com\" OR \"iamcredentials.googleapis.com\")' --freshness=1d --format=json",
+                    );
+                } else {
+                    out.next(
+                        "GCP: the deploy's calls by the service account",
+                        "gcloud logging read 'protoPayload.authenticationInfo.principalEmail=\"SERVICE_ACCOUNT_EMAIL\"' --freshness=1d --format=json",
+                    );
+                }
+            }
+            if wanted(Cloud::Vault) {
+                out.next(
+                    "Vault: the audit device's record of the JWT login and the secrets read with its token",
+                    "vault audit list -detailed   # then search the audit log for auth/jwt/login",
+                );
+            }
+        }
     }
 }
 

@@ -1,7 +1,94 @@
-//! (being written: placeholder that recognises nothing)
+//! Google Cloud Audit Logs as evidence (kind `gcp-audit-log`): the output of
+//! `gcloud logging read '…' --format=json` (a JSON array of LogEntry objects, newest
+//! first), the Logs Explorer download (a JSON array, or newline-delimited), the Logging
+//! API's `entries.list` response, or a single LogEntry.
+//!
+//! Formats and fields: LogEntry <https://cloud.google.com/logging/docs/reference/v2/rest/v2/LogEntry> ,
+//! AuditLog <https://cloud.google.com/logging/docs/reference/audit/auditlog/rest/Shared.Types/AuditLog> ,
+//! the Workload Identity Federation examples
+//! <https://cloud.google.com/iam/docs/audit-logging/examples-workload-identity> , STS
+//! methods <https://cloud.google.com/iam/docs/audit-logging/audit-logging-sts> , caller
+//! redaction of denied read-only calls <https://cloud.google.com/logging/docs/audit#user-id> ,
+//! and the error texts of google-github-actions/auth `docs/TROUBLESHOOTING.md` and
+//! <https://cloud.google.com/iam/docs/troubleshooting-workload-identity-federation>
+//! (reference/errors.md, clouds.md).
+//!
+//! Stages: the STS `ExchangeToken` is the trust stage; IAM Credentials
+//! `GenerateAccessToken` (service account impersonation) is the role stage; later calls
+//! by the service account, or by the federated principal directly, are the audit stage.
+//! One path is followed: the loaded token's `sub` (or `--subject`, else the subject with
+//! the most recent failure); the service accounts it impersonated and their calls
+//! follow from it, and other principals are summarised. The export is streamed
+//! (`stream`) so a multi-gigabyte download is read in constant memory per entry.
 
-use super::{ArtifactKind, EvidenceSource, Input, Recognition};
+mod entry;
+pub(crate) mod shared;
+pub(crate) mod stream;
+#[cfg(test)]
+mod tests;
 
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
+
+use entry::{AuditEntry, EntryKind, read_entry, subject_of};
+use serde_json::Value;
+use shared::{Anchor, in_double_quotes, quote, shell_single, show, within_filters};
+use stream::{Records, StreamError};
+
+use super::{
+    ArtifactKind, EvidenceSource, Input, LoadedArtifact, Observations, Origin, Recognition,
+    SharedFacts,
+};
+use crate::clock::format_utc;
+use crate::diagnosis::catalog::{
+    AUDIT_GCP_PERMISSION_DENIED, AUDIT_GCP_UNAUTHENTICATED,
+    ROLE_GCP_MISSING_WORKLOAD_IDENTITY_USER, ROLE_GCP_TOKEN_LIFETIME, Rule, TOKEN_EXPIRED,
+    TRUST_GCP_AUDIENCE_MISMATCH, TRUST_GCP_CONDITION_REJECTED, TRUST_GCP_FEDERATED_TOKEN_FAILED,
+    TRUST_GCP_ISSUER_MISMATCH, TRUST_GCP_ISSUER_UNREACHABLE, TRUST_GCP_MAPPING_FAILED,
+    TRUST_GCP_ORG_POLICY_BLOCKED, TRUST_GCP_PROVIDER_DISABLED, TRUST_GCP_SUBJECT_TOO_LONG,
+};
+use crate::diagnosis::{Evidence, Outcome, Stage};
+use crate::evidence::Filters;
+
+/// Largest single entry read (Cloud Logging caps an entry at 256 KB; a larger record
+/// is not a LogEntry and is skipped with its size).
+const MAX_ENTRY_BYTES: usize = 4 * 1024 * 1024;
+
+/// Entries kept with their details; the rest of a huge export is only counted.
+const MAX_KEPT: usize = 200_000;
+
+/// Attempts of one stage listed one by one; older ones are summarised.
+const LISTED: usize = 25;
+
+/// How long after an exchange an impersonation whose caller GCP redacted is taken to
+/// be the same run's.
+const IMPERSONATION_FOLLOWS_WITHIN: i64 = 600;
+
+/// Lifetime of a service account access token (`generateAccessToken` default): calls
+/// by the service account after it are another run's.
+const ACCESS_TOKEN_LIFETIME: i64 = 3600;
+
+/// Why a GCP audit log export could not be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GcpAuditError {
+    /// The export is damaged before its first audit entry.
+    #[error("no audit log entry could be read before the damage: {0}")]
+    Damaged(#[source] StreamError),
+    /// The only audit-looking record is not valid JSON.
+    #[error("{locator}: not valid JSON ({reason})")]
+    InvalidEntry { locator: String, reason: String },
+    /// Valid JSON, but no Cloud Audit Logs entry in it.
+    #[error(
+        "no Cloud Audit Logs entry among the {records} records (a LogEntry whose protoPayload is a google.cloud.audit.AuditLog)"
+    )]
+    NoAuditEntries { records: usize },
+    /// A large export could not be re-opened to read past its head.
+    #[error("cannot re-open the input to read past its first megabyte: {0}")]
+    Reopen(#[source] std::io::Error),
+}
+
+/// Recognises a Cloud Audit Logs export by content.
 pub struct GcpAuditLogSource;
 
 impl EvidenceSource for GcpAuditLogSource {
@@ -9,7 +96,1180 @@ impl EvidenceSource for GcpAuditLogSource {
         ArtifactKind::GcpAuditLog
     }
 
-    fn recognise(&self, _input: &Input) -> Recognition {
-        Recognition::NotMine
+    fn recognise(&self, input: &Input) -> Recognition {
+        if matches!(input.origin, Origin::Directory(_)) || !sniff(&input.bytes) {
+            return Recognition::NotMine;
+        }
+        let read = if input.truncated {
+            match input.open() {
+                Ok(reader) => GcpAuditLog::read(reader),
+                Err(e) => Err(GcpAuditError::Reopen(e)),
+            }
+        } else {
+            GcpAuditLog::read(input.bytes.as_slice())
+        };
+        match read {
+            Ok(log) => Recognition::Loaded(Box::new(log)),
+            Err(e) => Recognition::Broken(Box::new(e)),
+        }
+    }
+}
+
+/// True when the head of an input is a Cloud Audit Logs export: one of its first
+/// records is an audit LogEntry, or (first record too large or damaged) it carries the
+/// AuditLog markers. CloudTrail, trust policies, claims and key sets have no
+/// `protoPayload`.
+pub fn sniff(head: &[u8]) -> bool {
+    if memchr::memmem::find(head, b"\"protoPayload\"").is_none() {
+        return false;
+    }
+    let mut records = Records::new(head, MAX_ENTRY_BYTES);
+    for _ in 0..16 {
+        match records.next_record() {
+            Ok(Some(record)) => {
+                if let Some(bytes) = &record.bytes
+                    && let Ok(value) = serde_json::from_slice::<Value>(bytes)
+                    && entry::is_audit_entry(&value)
+                {
+                    return true;
+                }
+            }
+            Ok(None) | Err(_) => break,
+        }
+    }
+    memchr::memmem::find(head, b"google.cloud.audit.AuditLog").is_some()
+        || memchr::memmem::find(head, b"cloudaudit.googleapis.com").is_some()
+}
+
+/// How the export was read: counts for the artifact note.
+#[derive(Clone, Debug, Default)]
+struct ReadStats {
+    framing: &'static str,
+    records: usize,
+    other_entries: usize,
+    unreadable: usize,
+    first_unreadable: Option<String>,
+    oversized: usize,
+    first_oversized: Option<String>,
+    beyond_cap: usize,
+    damage: Option<String>,
+    skipped_lines: usize,
+}
+
+/// A loaded Cloud Audit Logs export.
+#[derive(Clone, Debug)]
+pub struct GcpAuditLog {
+    entries: Vec<AuditEntry>,
+    stats: ReadStats,
+}
+
+impl GcpAuditLog {
+    /// Read an export from a stream. Entries before any damage are kept (the damage is
+    /// in the note); an export with no audit entry at all is an error.
+    pub fn read(reader: impl Read) -> Result<GcpAuditLog, GcpAuditError> {
+        let mut records = Records::new(reader, MAX_ENTRY_BYTES);
+        let mut entries = Vec::new();
+        let mut stats = ReadStats::default();
+        let mut first_invalid = None;
+        let damage = loop {
+            match records.next_record() {
+                Ok(None) => break None,
+                Err(e) => break Some(e),
+                Ok(Some(record)) => {
+                    stats.records += 1;
+                    let locator = record.locator();
+                    let Some(bytes) = record.bytes else {
+                        stats.oversized += 1;
+                        stats
+                            .first_oversized
+                            .get_or_insert_with(|| format!("{locator}: {} bytes", record.size));
+                        continue;
+                    };
+                    match serde_json::from_slice::<Value>(&bytes) {
+                        Err(e) => {
+                            stats.unreadable += 1;
+                            let reason = e.to_string();
+                            stats
+                                .first_unreadable
+                                .get_or_insert_with(|| format!("{locator}: {reason}"));
+                            first_invalid.get_or_insert((locator, reason));
+                        }
+                        Ok(value) => match read_entry(&value, locator) {
+                            None => stats.other_entries += 1,
+                            Some(_) if entries.len() >= MAX_KEPT => stats.beyond_cap += 1,
+                            Some(entry) => entries.push(entry),
+                        },
+                    }
+                }
+            }
+        };
+        stats.framing = records.framing_label();
+        stats.skipped_lines = records.skipped_lines().0;
+        if entries.is_empty() && stats.beyond_cap == 0 {
+            if let Some(e) = damage {
+                return Err(GcpAuditError::Damaged(e));
+            }
+            if let Some((locator, reason)) = first_invalid {
+                return Err(GcpAuditError::InvalidEntry { locator, reason });
+            }
+            return Err(GcpAuditError::NoAuditEntries {
+                records: stats.records,
+            });
+        }
+        stats.damage = damage.map(|e| e.to_string());
+        Ok(GcpAuditLog { entries, stats })
+    }
+
+    /// The subjects, service accounts and other callers of the export, most frequent
+    /// first, with their entry counts.
+    fn principals(&self) -> Vec<(String, usize)> {
+        let mut counts: HashMap<String, usize> = HashMap::new();
+        for e in &self.entries {
+            *counts.entry(principal_label(e)).or_default() += 1;
+        }
+        let mut list: Vec<_> = counts.into_iter().collect();
+        list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        list
+    }
+}
+
+/// Who an entry is by, for summaries of other principals.
+fn principal_label(e: &AuditEntry) -> String {
+    if let Some(sub) = e.subject() {
+        return format!("`{}`", show(&sub));
+    }
+    match (&e.principal_email, &e.principal_subject) {
+        (Some(email), _) => show(email),
+        (None, Some(subject)) => show(subject),
+        (None, None) => "(caller redacted)".to_owned(),
+    }
+}
+
+impl LoadedArtifact for GcpAuditLog {
+    fn kind(&self) -> ArtifactKind {
+        ArtifactKind::GcpAuditLog
+    }
+
+    fn note(&self) -> Option<String> {
+        let s = &self.stats;
+        let count = |kind| self.entries.iter().filter(|e| e.kind == kind).count();
+        let mut parts = vec![format!(
+            "{} audit entries ({}): {} STS exchanges, {} service account impersonations, {} other calls",
+            self.entries.len() + s.beyond_cap,
+            s.framing,
+            count(EntryKind::Exchange),
+            count(EntryKind::Impersonation),
+            count(EntryKind::Call),
+        )];
+        let principals = self.principals();
+        if !principals.is_empty() {
+            let shown: Vec<String> = principals
+                .iter()
+                .take(5)
+                .map(|(p, n)| format!("{p} ({n})"))
+                .collect();
+            let more = principals.len().saturating_sub(5);
+            parts.push(format!(
+                "principals: {}{}",
+                shown.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        if s.other_entries > 0 {
+            parts.push(format!("{} non-audit log entries ignored", s.other_entries));
+        }
+        if s.unreadable > 0 {
+            parts.push(format!(
+                "{} entries unreadable (first {})",
+                s.unreadable,
+                s.first_unreadable.as_deref().map(quote).unwrap_or_default()
+            ));
+        }
+        if s.oversized > 0 {
+            parts.push(format!(
+                "{} records too large to be log entries skipped (first {})",
+                s.oversized,
+                s.first_oversized.as_deref().unwrap_or_default()
+            ));
+        }
+        if s.skipped_lines > 0 {
+            parts.push(format!(
+                "{} lines of non-JSON text skipped",
+                s.skipped_lines
+            ));
+        }
+        if s.beyond_cap > 0 {
+            parts.push(format!(
+                "only the first {MAX_KEPT} entries kept in detail; {} more counted",
+                s.beyond_cap
+            ));
+        }
+        if let Some(damage) = &s.damage {
+            parts.push(format!(
+                "read up to the damage, entries before it are used: {}",
+                quote(damage)
+            ));
+        }
+        Some(parts.join("; "))
+    }
+
+    fn share(&self, _artifact: &str, facts: &mut SharedFacts) {
+        // The clock is the time of the correlated exchange and impersonation. Without a
+        // token or --subject known yet nothing is correlated, and a time from another
+        // run of the export would judge the token against the wrong instant.
+        let anchor = Anchor::from_facts(facts);
+        if anchor.is_none() && facts.filters.subject.is_none() {
+            return;
+        }
+        let path = select_path(self, anchor.as_ref(), facts);
+        let times: Vec<i64> = path
+            .exchanges
+            .iter()
+            .chain(&path.impersonations)
+            .filter_map(|&i| self.entries[i].time)
+            .collect();
+        facts.event_times.extend(times);
+    }
+
+    fn contribute(&self, artifact: &str, facts: &SharedFacts, out: &mut Observations) {
+        let anchor = Anchor::from_facts(facts);
+        let path = select_path(self, anchor.as_ref(), facts);
+        let ctx = Context {
+            log: self,
+            artifact,
+            path: &path,
+        };
+        ctx.place_trust(out);
+        ctx.place_role(out);
+        ctx.place_audit(out);
+        ctx.summarise_others(out);
+        ctx.next_evidence(anchor.as_ref(), out);
+    }
+}
+
+/// The path followed through the export: entry indices per stage.
+#[derive(Debug, Default)]
+struct Path {
+    subject: Option<String>,
+    /// Why this path ("the `sub` of id-token.json").
+    how: String,
+    exchanges: Vec<usize>,
+    impersonations: Vec<usize>,
+    calls: Vec<usize>,
+    /// Impersonations whose caller was redacted, matched by time.
+    redacted: Vec<usize>,
+    /// Federated principals of the path (`principal://…/subject/…`).
+    principals: Vec<String>,
+    /// Service accounts the path impersonated (successfully first).
+    accounts: Vec<String>,
+    /// Entries not on the path.
+    others: Vec<usize>,
+}
+
+/// Order entries by time (untimed first, then file order).
+fn by_time(log: &GcpAuditLog, indices: &mut [usize]) {
+    indices.sort_by_key(|&i| {
+        (
+            log.entries[i].time.unwrap_or(i64::MIN),
+            std::cmp::Reverse(i),
+        )
+    });
+}
+
+fn role_service_account(filters: &Filters) -> Option<String> {
+    let role = filters.role.as_deref()?;
+    let role = role.strip_prefix("serviceAccount:").unwrap_or(role);
+    let role = role.rsplit('/').next().unwrap_or(role);
+    role.contains('@').then(|| role.to_owned())
+}
+
+/// The subject with the most recent failure (else the most recent activity).
+fn busiest_failing_subject(log: &GcpAuditLog, usable: &[usize]) -> Option<String> {
+    let mut best: BTreeMap<String, (Option<i64>, Option<i64>)> = BTreeMap::new();
+    for &i in usable {
+        let e = &log.entries[i];
+        if let Some(sub) = e.subject() {
+            let slot = best.entry(sub).or_default();
+            if e.failed() {
+                slot.0 = slot.0.max(e.time.or(Some(i64::MIN)));
+            }
+            slot.1 = slot.1.max(e.time.or(Some(i64::MIN)));
+        }
+    }
+    best.into_iter()
+        .max_by_key(|(_, (failed, latest))| (*failed, *latest))
+        .map(|(sub, _)| sub)
+}
+
+fn select_path(log: &GcpAuditLog, anchor: Option<&Anchor>, facts: &SharedFacts) -> Path {
+    let usable: Vec<usize> = (0..log.entries.len())
+        .filter(|&i| within_filters(facts, log.entries[i].time))
+        .collect();
+    let role_sa = role_service_account(&facts.filters);
+    let (subject, how) = match (anchor.and_then(|a| a.sub.clone()), &facts.filters.subject) {
+        (Some(sub), _) => (
+            Some(sub),
+            format!(
+                "the `sub` of {}",
+                show(&anchor.map(|a| a.artifact.clone()).unwrap_or_default())
+            ),
+        ),
+        (None, Some(sub)) => (Some(sub.clone()), "--subject".to_owned()),
+        (None, None) => match busiest_failing_subject(log, &usable) {
+            Some(sub) => (
+                Some(sub),
+                "the subject with the most recent failure".to_owned(),
+            ),
+            None => (None, "no subject in the export".to_owned()),
+        },
+    };
+    let mut path = Path {
+        subject: subject.clone(),
+        how,
+        ..Path::default()
+    };
+    let on_subject = |e: &AuditEntry| {
+        subject.as_deref().is_some_and(|s| {
+            e.subject().as_deref() == Some(s)
+                || e.federated_principals()
+                    .any(|p| subject_of(p).as_deref() == Some(s))
+        })
+    };
+
+    for &i in &usable {
+        let e = &log.entries[i];
+        if e.kind == EntryKind::Exchange
+            && (on_subject(e)
+                || (e.caller_redacted()
+                    && e.mapped_principal.is_none()
+                    && anchor.is_some_and(|a| a.in_window(e.time))))
+        {
+            path.exchanges.push(i);
+        }
+    }
+    by_time(log, &mut path.exchanges);
+    for &i in &path.exchanges {
+        if let Some(p) = &log.entries[i].mapped_principal
+            && !path.principals.contains(p)
+        {
+            path.principals.push(p.clone());
+        }
+    }
+
+    // Exchanges are sorted by time: the ones an impersonation may follow are found by
+    // binary search (a busy pipeline's export holds thousands of each).
+    let exchange_times: Vec<i64> = path
+        .exchanges
+        .iter()
+        .map(|&x| log.entries[x].time.unwrap_or(i64::MIN))
+        .collect();
+    let follows_exchange = |e: &AuditEntry| {
+        let Some(et) = e.time else { return false };
+        let from = exchange_times.partition_point(|&t| t < et - IMPERSONATION_FOLLOWS_WITHIN);
+        let to = exchange_times.partition_point(|&t| t <= et);
+        path.exchanges[from..to]
+            .iter()
+            .any(|&x| match (&log.entries[x].caller_ip, &e.caller_ip) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            })
+    };
+    for &i in &usable {
+        let e = &log.entries[i];
+        if e.kind != EntryKind::Impersonation {
+            continue;
+        }
+        if on_subject(e) {
+            path.impersonations.push(i);
+        } else if e.caller_redacted()
+            && (follows_exchange(e)
+                || (path.exchanges.is_empty()
+                    && match anchor {
+                        Some(a) => a.in_window(e.time),
+                        // Nothing to match with: the redacted attempt is all there is.
+                        None => facts.filters.subject.is_none(),
+                    }))
+        {
+            path.impersonations.push(i);
+            path.redacted.push(i);
+        }
+    }
+    if let Some(sa) = &role_sa {
+        let targeted: Vec<usize> = path
+            .impersonations
+            .iter()
+            .copied()
+            .filter(|&i| log.entries[i].target_sa.as_deref() == Some(sa.as_str()))
+            .collect();
+        if !targeted.is_empty() {
+            path.impersonations = targeted;
+        }
+    }
+    by_time(log, &mut path.impersonations);
+
+    // Service accounts: impersonated successfully by the path, else --role, else (no
+    // subject at all) the account with the most recent failure.
+    let mut windows: HashMap<String, (i64, i64)> = HashMap::new();
+    for &i in &path.impersonations {
+        let e = &log.entries[i];
+        if let (false, Some(sa)) = (e.failed(), &e.target_sa) {
+            let t = e.time.unwrap_or(i64::MIN);
+            let w = windows.entry(sa.clone()).or_insert((t, t));
+            w.0 = w.0.min(t);
+            w.1 = w.1.max(t);
+            if !path.accounts.contains(sa) {
+                path.accounts.push(sa.clone());
+            }
+        }
+    }
+    if path.accounts.is_empty()
+        && let Some(sa) = role_sa.clone().or_else(|| {
+            subject
+                .is_none()
+                .then(|| busiest_failing_account(log, &usable))
+                .flatten()
+        })
+    {
+        path.accounts.push(sa);
+    }
+    let skew = facts.skew.max(0);
+    for &i in &usable {
+        let e = &log.entries[i];
+        if e.kind != EntryKind::Call {
+            continue;
+        }
+        let by_account = e.principal_email.as_ref().is_some_and(|p| {
+            path.accounts.contains(p)
+                && match (windows.get(p), e.time) {
+                    (Some(&(from, to)), Some(t)) => {
+                        from.saturating_sub(skew) <= t
+                            && t <= to.saturating_add(ACCESS_TOKEN_LIFETIME + skew)
+                    }
+                    _ => true,
+                }
+        });
+        if on_subject(e) || by_account {
+            path.calls.push(i);
+        }
+    }
+    by_time(log, &mut path.calls);
+
+    let mut on_path = vec![false; log.entries.len()];
+    for &i in path
+        .exchanges
+        .iter()
+        .chain(&path.impersonations)
+        .chain(&path.calls)
+    {
+        on_path[i] = true;
+    }
+    path.others = (0..log.entries.len()).filter(|&i| !on_path[i]).collect();
+    path
+}
+
+fn busiest_failing_account(log: &GcpAuditLog, usable: &[usize]) -> Option<String> {
+    let mut best: BTreeMap<String, (Option<i64>, Option<i64>)> = BTreeMap::new();
+    for &i in usable {
+        let e = &log.entries[i];
+        if let Some(email) = &e.principal_email {
+            let slot = best.entry(email.clone()).or_default();
+            if e.failed() {
+                slot.0 = slot.0.max(e.time.or(Some(i64::MIN)));
+            }
+            slot.1 = slot.1.max(e.time.or(Some(i64::MIN)));
+        }
+    }
+    best.into_iter()
+        .max_by_key(|(_, (failed, latest))| (*failed, *latest))
+        .map(|(email, _)| email)
+}
+
+/// What an STS refusal means, from its status message (errors.md; google-github-actions
+/// TROUBLESHOOTING.md; GCP's WIF troubleshooting page).
+fn exchange_rule(e: &AuditEntry) -> (&'static Rule, &'static str) {
+    let message = e
+        .status_message
+        .as_deref()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let has = |s: &str| message.contains(s);
+    if has("attribute condition") {
+        (
+            &TRUST_GCP_CONDITION_REJECTED,
+            "the provider's attributeCondition evaluated to false for this token: change the condition (conditions are case-sensitive; changes take up to 5 minutes) or run from a repository/ref it admits",
+        )
+    } else if has("127 bytes") || has("mapped attribute exceeds") {
+        (
+            &TRUST_GCP_SUBJECT_TOO_LONG,
+            "map a shorter claim to google.subject (the mapped value must fit in 127 bytes), for example assertion.sub only for short subjects or a hash of it",
+        )
+    } else if has("error connecting to the given credential's issuer") || has("jwk") {
+        (
+            &TRUST_GCP_ISSUER_UNREACHABLE,
+            "make the issuer's /.well-known/openid-configuration and jwks_uri reachable from the internet, or upload the keys as the provider's oidc.jwksJson",
+        )
+    } else if has("org policy") || has("workloadidentitypoolproviders") {
+        (
+            &TRUST_GCP_ORG_POLICY_BLOCKED,
+            "add the issuer to the organization policy constraints/iam.workloadIdentityPoolProviders (an organization policy administrator can)",
+        )
+    } else if has("audience") {
+        (
+            &TRUST_GCP_AUDIENCE_MISMATCH,
+            "request the token with the provider's audience (https://iam.googleapis.com/projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER, google-github-actions/auth's default) or add the token's aud to oidc.allowedAudiences",
+        )
+    } else if has("issuer") {
+        (
+            &TRUST_GCP_ISSUER_MISMATCH,
+            "set the provider's oidc.issuerUri to the token's iss exactly (GHES and GHEC enterprise issuers differ from https://token.actions.githubusercontent.com)",
+        )
+    } else if has("disabled") {
+        (
+            &TRUST_GCP_PROVIDER_DISABLED,
+            "undelete or enable the provider (gcloud iam workload-identity-pools providers update-oidc … --no-disabled), or use an enabled one",
+        )
+    } else if has("mapping") {
+        (
+            &TRUST_GCP_MAPPING_FAILED,
+            "fix the provider's attributeMapping so every expression evaluates on this token (a claim it reads may be missing)",
+        )
+    } else if has("expired") || has("stale") {
+        (
+            &TOKEN_EXPIRED,
+            "request the token right before the exchange (long jobs: fetch a fresh token in the deploying step), and check the runner's clock",
+        )
+    } else {
+        (
+            &TRUST_GCP_FEDERATED_TOKEN_FAILED,
+            "compare the token's iss, aud and claims with the provider (gcloud iam workload-identity-pools providers describe … --format=json): issuer, allowed audiences, attribute mapping and condition; the provider name must use the project number",
+        )
+    }
+}
+
+/// The principal the path's token becomes, for role fixes.
+fn principal_for_fix(log: &GcpAuditLog, path: &Path) -> String {
+    if let Some(p) = path.principals.first() {
+        return p.clone();
+    }
+    let sub = path.subject.clone().unwrap_or_else(|| "SUBJECT".to_owned());
+    let pool = path
+        .exchanges
+        .iter()
+        .filter_map(|&i| log.entries[i].resource_name.as_deref())
+        .find_map(|r| r.split_once("/providers/").map(|(pool, _)| pool.to_owned()));
+    match pool {
+        Some(pool) => format!("principal://iam.googleapis.com/{pool}/subject/{sub}"),
+        None => format!(
+            "principal://iam.googleapis.com/projects/PROJECT_NUMBER/locations/global/workloadIdentityPools/POOL/subject/{sub}"
+        ),
+    }
+}
+
+struct Context<'a> {
+    log: &'a GcpAuditLog,
+    artifact: &'a str,
+    path: &'a Path,
+}
+
+impl Context<'_> {
+    fn entry(&self, i: usize) -> &AuditEntry {
+        &self.log.entries[i]
+    }
+
+    fn evidence(&self, stage: Stage, outcome: Outcome, i: usize, summary: String) -> Evidence {
+        let e = self.entry(i);
+        Evidence::runtime(stage, outcome, self.artifact, e.locator.clone(), summary).at(e.time)
+    }
+
+    fn subject_text(&self) -> String {
+        self.path
+            .subject
+            .as_deref()
+            .map(|s| format!("`{}`", show(s)))
+            .unwrap_or_else(|| "the token".to_owned())
+    }
+
+    /// A note for attempts older than the listed ones.
+    fn older(&self, stage: Stage, what: &str, older: &[usize]) -> Option<Evidence> {
+        let (&first, &last) = (older.first()?, older.last()?);
+        let failed = older.iter().filter(|&&i| self.entry(i).failed()).count();
+        Some(Evidence::runtime(
+            stage,
+            Outcome::Info,
+            self.artifact,
+            self.entry(first).locator.clone(),
+            format!(
+                "{} earlier {what} not listed ({failed} failed), from {} to {}",
+                older.len(),
+                self.entry(first)
+                    .time
+                    .map(format_utc)
+                    .unwrap_or_else(|| "?".into()),
+                self.entry(last)
+                    .time
+                    .map(format_utc)
+                    .unwrap_or_else(|| "?".into()),
+            ),
+        ))
+    }
+
+    /// The later success that supersedes a failure, if any.
+    fn superseded_by(&self, failure: usize, attempts: &[usize]) -> Option<usize> {
+        let t = self.entry(failure).time?;
+        attempts
+            .iter()
+            .copied()
+            .filter(|&i| !self.entry(i).failed() && self.entry(i).time.is_some_and(|s| s > t))
+            .max_by_key(|&i| self.entry(i).time)
+    }
+
+    fn superseded_note(&self, failure: usize, attempts: &[usize]) -> String {
+        match self.superseded_by(failure, attempts) {
+            Some(s) => format!(
+                " — superseded by the success at {} ({})",
+                self.entry(s).time.map(format_utc).unwrap_or_default(),
+                self.entry(s).locator
+            ),
+            None => String::new(),
+        }
+    }
+
+    fn place_trust(&self, out: &mut Observations) {
+        let attempts = &self.path.exchanges;
+        let listed = &attempts[attempts.len().saturating_sub(LISTED)..];
+        if let Some(ev) = self.older(
+            Stage::Trust,
+            "STS exchanges",
+            &attempts[..attempts.len() - listed.len()],
+        ) {
+            out.evidence(ev);
+        }
+        let mut token_failure = false;
+        for &i in listed {
+            let e = self.entry(i);
+            out.evidence(self.exchange_evidence(i));
+            if e.failed() {
+                token_failure |= exchange_rule(e).0.stage == Stage::Token;
+            } else if token_failure {
+                out.evidence(self.evidence(
+                    Stage::Token,
+                    Outcome::Pass,
+                    i,
+                    "Google STS accepted the token at this exchange".to_owned(),
+                ));
+            }
+        }
+        let Some(&latest) = attempts.last() else {
+            return;
+        };
+        let e = self.entry(latest);
+        if !e.failed() {
+            return;
+        }
+        let (rule, fix) = exchange_rule(e);
+        let subject = self.subject_text();
+        let cause = format!(
+            "Google STS refused the token exchange for {subject} at {}: {} ({}, {})",
+            e.resource_name
+                .as_deref()
+                .map(show)
+                .unwrap_or_else(|| "the provider".into()),
+            e.status_text(),
+            e.time.map(format_utc).unwrap_or_else(|| "untimed".into()),
+            e.locator
+        );
+        let cause = if rule.id == TRUST_GCP_FEDERATED_TOKEN_FAILED.id {
+            format!("{cause}; the status message does not name the failing check")
+        } else {
+            cause
+        };
+        out.finding(
+            rule.finding(cause, fix)
+                .with_evidence(self.exchange_evidence(latest)),
+        );
+    }
+
+    /// An exchange, as listed and as the proof of its finding (one item, placed once).
+    fn exchange_evidence(&self, i: usize) -> Evidence {
+        let e = self.entry(i);
+        let subject = self.subject_text();
+        let provider = e
+            .resource_name
+            .as_deref()
+            .map(|r| format!(" at provider {}", show(r)))
+            .unwrap_or_default();
+        let matched = if e.caller_redacted() {
+            " (caller identity redacted; matched by the token's validity window)"
+        } else {
+            ""
+        };
+        if e.failed() {
+            self.evidence(
+                exchange_rule(e).0.stage,
+                Outcome::Fail,
+                i,
+                format!(
+                    "Google STS refused the token of {subject}{provider}: {}{matched}{}",
+                    e.status_text(),
+                    self.superseded_note(i, &self.path.exchanges)
+                ),
+            )
+        } else {
+            let mapped = e
+                .mapped_principal
+                .as_deref()
+                .map(|p| format!(", mapped to {}", show(p)))
+                .unwrap_or_default();
+            self.evidence(
+                Stage::Trust,
+                Outcome::Pass,
+                i,
+                format!(
+                    "Google STS exchanged the token of {subject} for a federated token{provider}{mapped}{matched}"
+                ),
+            )
+        }
+    }
+
+    fn place_role(&self, out: &mut Observations) {
+        let attempts = &self.path.impersonations;
+        let listed = &attempts[attempts.len().saturating_sub(LISTED)..];
+        if let Some(ev) = self.older(
+            Stage::Role,
+            "service account impersonations",
+            &attempts[..attempts.len() - listed.len()],
+        ) {
+            out.evidence(ev);
+        }
+        for &i in listed {
+            out.evidence(self.impersonation_evidence(i));
+        }
+        let Some(&latest) = attempts.last() else {
+            return;
+        };
+        let e = self.entry(latest);
+        if !e.failed() {
+            return;
+        }
+        let sa = e
+            .target_sa
+            .clone()
+            .unwrap_or_else(|| "SERVICE_ACCOUNT_EMAIL".to_owned());
+        let principal = principal_for_fix(self.log, self.path);
+        let project = e.project.clone().unwrap_or_else(|| "PROJECT_ID".to_owned());
+        let message = e
+            .status_message
+            .as_deref()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let proof = self.impersonation_evidence(latest);
+        let when = format!(
+            "{}, {}",
+            e.time.map(format_utc).unwrap_or_else(|| "untimed".into()),
+            e.locator
+        );
+        let finding = if message.contains("lifetime") {
+            ROLE_GCP_TOKEN_LIFETIME.finding(
+                format!(
+                    "IAM Credentials refused the access token for {}: {} ({when})",
+                    show(&sa),
+                    e.status_text()
+                ),
+                "request a lifetime of at most 3600 s (google-github-actions/auth access_token_lifetime; 3300 s leaves room for clock skew), or allow longer lifetimes with the constraints/iam.allowServiceAccountCredentialLifetimeExtension organization policy",
+            )
+        } else {
+            let closest = if e.status_code == 7 {
+                String::new()
+            } else {
+                format!(
+                    " (the call failed with {}, not PERMISSION_DENIED: this is the closest finding)",
+                    entry::code_name(e.status_code)
+                )
+            };
+            ROLE_GCP_MISSING_WORKLOAD_IDENTITY_USER.finding(
+                format!(
+                    "the token of {} was exchanged, but {} may not impersonate {}: {} refused {} ({when}){closest}. GCP answers the same when the service account does not exist (\"Permission 'iam.serviceAccounts.getAccessToken' denied on resource (or it may not exist)\")",
+                    self.subject_text(),
+                    show(&principal),
+                    show(&sa),
+                    e.service,
+                    e.method,
+                ),
+                format!(
+                    "gcloud iam service-accounts add-iam-policy-binding '{}' --project='{}' --role=roles/iam.workloadIdentityUser --member='{}'   # or a principalSet://…/attribute.repository/OWNER/REPO member for every run of the repository",
+                    shell_single(&sa),
+                    shell_single(&project),
+                    shell_single(&principal)
+                ),
+            )
+        };
+        out.finding(finding.with_evidence(proof));
+    }
+
+    /// An impersonation, as listed and as the proof of its finding.
+    fn impersonation_evidence(&self, i: usize) -> Evidence {
+        let e = self.entry(i);
+        let sa = e
+            .target_sa
+            .as_deref()
+            .map(show)
+            .unwrap_or_else(|| "a service account".into());
+        let method = e.method.rsplit('.').next().unwrap_or(&e.method);
+        let redacted = if self.path.redacted.contains(&i) {
+            " (GCP redacted the caller of this denied call; matched to the path's exchange by time and caller IP)"
+        } else {
+            ""
+        };
+        let summary = if e.failed() {
+            let permission = e
+                .denied_permissions
+                .first()
+                .map(|p| format!("; permission {} not granted", show(p)))
+                .unwrap_or_default();
+            format!(
+                "IAM Credentials refused {method} on {sa} to {}: {}{permission}{redacted}{}",
+                e.caller(),
+                e.status_text(),
+                self.superseded_note(i, &self.path.impersonations)
+            )
+        } else {
+            format!(
+                "{} impersonated {sa} ({method}): short-lived credentials issued",
+                e.caller()
+            )
+        };
+        let outcome = if e.failed() {
+            Outcome::Fail
+        } else {
+            Outcome::Pass
+        };
+        self.evidence(Stage::Role, outcome, i, summary)
+    }
+
+    fn place_audit(&self, out: &mut Observations) {
+        // One evidence item per kind of call: the latest of each (method, outcome,
+        // denied permission) group, with the group's count.
+        #[derive(Default)]
+        struct Group {
+            count: usize,
+            latest: usize,
+        }
+        let mut groups: BTreeMap<(String, i64, String), Group> = BTreeMap::new();
+        for &i in &self.path.calls {
+            let e = self.entry(i);
+            let key = (
+                e.method.clone(),
+                e.status_code,
+                e.denied_permissions.first().cloned().unwrap_or_default(),
+            );
+            let g = groups.entry(key).or_default();
+            g.count += 1;
+            g.latest = i;
+        }
+        let time_of = |i: usize| self.entry(i).time.unwrap_or(i64::MIN);
+        let is_auth_failure = |code: i64| code == 7 || code == 16;
+        // A denial is resolved by a later success of the same method (a retry after a
+        // grant); an unresolved one fails the stage even if other calls follow it.
+        let unresolved: Vec<usize> = groups
+            .iter()
+            .filter(|((_, code, _), _)| is_auth_failure(*code))
+            .filter(|((method, _, _), g)| {
+                !groups.iter().any(|((m, c, _), other)| {
+                    m == method && *c == 0 && time_of(other.latest) > time_of(g.latest)
+                })
+            })
+            .map(|(_, g)| g.latest)
+            .collect();
+        let last_unresolved = unresolved.iter().map(|&i| time_of(i)).max();
+        let mut placed: HashMap<usize, Evidence> = HashMap::new();
+        for ((method, code, permission), g) in &groups {
+            let e = self.entry(g.latest);
+            let calls = if g.count == 1 {
+                "1 call".to_owned()
+            } else {
+                format!("{} calls, latest", g.count)
+            };
+            let resource = e
+                .resource_name
+                .as_deref()
+                .map(|r| format!(" on {}", show(r)))
+                .unwrap_or_default();
+            let (outcome, summary) = if *code == 0 {
+                let after_denial = last_unresolved.is_some_and(|d| time_of(g.latest) > d);
+                if after_denial {
+                    (
+                        Outcome::Info,
+                        format!(
+                            "{} called {}{resource} ({calls} shown) — succeeded, but does not undo the earlier unresolved denial",
+                            e.caller(),
+                            show(method)
+                        ),
+                    )
+                } else {
+                    (
+                        Outcome::Pass,
+                        format!(
+                            "{} called {}{resource} ({calls} shown): OK",
+                            e.caller(),
+                            show(method)
+                        ),
+                    )
+                }
+            } else if is_auth_failure(*code) {
+                let permission = if permission.is_empty() {
+                    String::new()
+                } else {
+                    format!("; permission {} not granted", show(permission))
+                };
+                let resolved = if unresolved.contains(&g.latest) {
+                    String::new()
+                } else {
+                    " — superseded by a later successful call of the same method".to_owned()
+                };
+                (
+                    Outcome::Fail,
+                    format!(
+                        "{} called {}{resource} ({calls} shown): {}{permission}{resolved}",
+                        e.caller(),
+                        show(method),
+                        e.status_text()
+                    ),
+                )
+            } else {
+                (
+                    Outcome::Info,
+                    format!(
+                        "{} called {}{resource} ({calls} shown): {} — not an authorization failure",
+                        e.caller(),
+                        show(method),
+                        e.status_text()
+                    ),
+                )
+            };
+            let evidence = self.evidence(Stage::Audit, outcome, g.latest, summary);
+            out.evidence(evidence.clone());
+            placed.insert(g.latest, evidence);
+        }
+        for &i in unresolved.iter().take(5) {
+            let e = self.entry(i);
+            let when = format!(
+                "{}, {}",
+                e.time.map(format_utc).unwrap_or_else(|| "untimed".into()),
+                e.locator
+            );
+            let proof = placed.remove(&i).unwrap_or_else(|| {
+                self.evidence(
+                    Stage::Audit,
+                    Outcome::Fail,
+                    i,
+                    format!(
+                        "{} called {}: {}",
+                        e.caller(),
+                        show(&e.method),
+                        e.status_text()
+                    ),
+                )
+            });
+            let finding = if e.status_code == 16 {
+                AUDIT_GCP_UNAUTHENTICATED.finding(
+                    format!(
+                        "{} rejected the credentials of {} for {} ({when}): {}",
+                        show(&e.service),
+                        e.caller(),
+                        show(&e.method),
+                        e.status_text()
+                    ),
+                    "some APIs do not accept a federated token directly: impersonate a service account (google-github-actions/auth `service_account` input) and use its access token, or check that the credentials are still valid",
+                )
+            } else {
+                let permission = e
+                    .denied_permissions
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| "the permission the method needs".to_owned());
+                let member = match &e.principal_email {
+                    Some(email) => format!("serviceAccount:{email}"),
+                    None => principal_for_fix(self.log, self.path),
+                };
+                let project = e.project.clone().unwrap_or_else(|| "PROJECT_ID".to_owned());
+                AUDIT_GCP_PERMISSION_DENIED.finding(
+                    format!(
+                        "{} was denied {} on {} ({when}): {} is not granted",
+                        e.caller(),
+                        show(&e.method),
+                        e.resource_name.as_deref().map(show).unwrap_or_else(|| "the resource".into()),
+                        show(&permission)
+                    ),
+                    format!(
+                        "grant a role that includes {permission} on the resource (or its project) to {member}, e.g. gcloud projects add-iam-policy-binding '{}' --member='{}' --role=ROLE; find roles with: gcloud iam roles list --filter='includedPermissions:{}'",
+                        shell_single(&project),
+                        shell_single(&member),
+                        shell_single(&permission)
+                    ),
+                )
+            };
+            out.finding(finding.with_evidence(proof));
+        }
+    }
+
+    fn summarise_others(&self, out: &mut Observations) {
+        if self.path.others.is_empty() {
+            return;
+        }
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for &i in &self.path.others {
+            *counts.entry(principal_label(self.entry(i))).or_default() += 1;
+        }
+        let mut list: Vec<_> = counts.into_iter().collect();
+        list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let shown: Vec<String> = list
+            .iter()
+            .take(5)
+            .map(|(p, n)| format!("{p} ({n})"))
+            .collect();
+        let more = list.len().saturating_sub(5);
+        let stage = if self.path.exchanges.is_empty() && self.path.impersonations.is_empty() {
+            Stage::Audit
+        } else {
+            Stage::Trust
+        };
+        out.evidence(Evidence::runtime(
+            stage,
+            Outcome::Info,
+            self.artifact,
+            "$",
+            format!(
+                "followed {} ({}); {} other entries of this export are about other principals: {}{}",
+                self.subject_text(),
+                self.path.how,
+                self.path.others.len(),
+                shown.join(", "),
+                if more > 0 { format!(" and {more} more") } else { String::new() }
+            ),
+        ));
+    }
+
+    fn next_evidence(&self, anchor: Option<&Anchor>, out: &mut Observations) {
+        let log = self.log;
+        let on_path: Vec<usize> = self
+            .path
+            .exchanges
+            .iter()
+            .chain(&self.path.impersonations)
+            .chain(&self.path.calls)
+            .copied()
+            .collect();
+        let times: Vec<i64> = on_path
+            .iter()
+            .filter_map(|&i| log.entries[i].time)
+            .collect();
+        let (from, until) = match (
+            times.iter().min(),
+            times.iter().max(),
+            anchor.and_then(|a| a.window),
+        ) {
+            (Some(&a), Some(&b), _) => (a - 600, b + 600),
+            (_, _, Some((a, b))) => (a - 600, b + ACCESS_TOKEN_LIFETIME),
+            _ => {
+                let all: Vec<i64> = log.entries.iter().filter_map(|e| e.time).collect();
+                match (all.iter().min(), all.iter().max()) {
+                    (Some(&a), Some(&b)) => (a, b),
+                    _ => (0, 0),
+                }
+            }
+        };
+        let window = if from == 0 && until == 0 {
+            "timestamp>=\"START\"".to_owned()
+        } else {
+            format!(
+                "timestamp>=\"{}\" AND timestamp<=\"{}\"",
+                format_utc(from),
+                format_utc(until)
+            )
+        };
+        let project = on_path
+            .iter()
+            .chain(self.path.others.iter())
+            .find_map(|&i| log.entries[i].project.clone())
+            .unwrap_or_else(|| "PROJECT_ID".to_owned());
+        let read = |filter: String| {
+            format!(
+                "gcloud logging read '{}' --project='{}' --format=json",
+                shell_single(&filter),
+                shell_single(&project)
+            )
+        };
+        let sub = self
+            .path
+            .subject
+            .clone()
+            .unwrap_or_else(|| "SUBJECT".to_owned());
+        let sts = read(format!(
+            "protoPayload.serviceName=\"sts.googleapis.com\" AND protoPayload.authenticationInfo.principalSubject=\"{}\" AND {window}",
+            in_double_quotes(&sub)
+        ));
+        if self.path.exchanges.is_empty() {
+            out.next(
+                format!(
+                    "the STS token exchange of {} — ExchangeToken is only logged when Data Access audit logs of type \"Admin Read\" are enabled for the IAM and Security Token Service APIs (see auditConfigs in the project's IAM policy: gcloud projects get-iam-policy '{}' --format=json)",
+                    self.subject_text(),
+                    shell_single(&project)
+                ),
+                sts,
+            );
+        } else {
+            out.next(
+                format!(
+                    "every STS exchange of {} around this run (ExchangeToken is logged only while Data Access audit logs of type \"Admin Read\" are enabled for the IAM and Security Token Service APIs)",
+                    self.subject_text()
+                ),
+                sts,
+            );
+        }
+        let exchanged = self
+            .path
+            .exchanges
+            .iter()
+            .any(|&i| !log.entries[i].failed());
+        if exchanged && self.path.impersonations.is_empty() {
+            out.next(
+                "the service account impersonation (GenerateAccessToken is logged when Data Access audit logs are enabled for the IAM Service Account Credentials API)",
+                read(format!(
+                    "protoPayload.serviceName=\"iamcredentials.googleapis.com\" AND protoPayload.methodName=\"GenerateAccessToken\" AND {window}"
+                )),
+            );
+        }
+        let denied_sa = self
+            .path
+            .impersonations
+            .last()
+            .map(|&i| &log.entries[i])
+            .filter(|e| e.failed())
+            .and_then(|e| e.target_sa.clone());
+        if let Some(sa) = denied_sa {
+            out.next(
+                "the service account's IAM policy (who holds roles/iam.workloadIdentityUser), to load as evidence",
+                format!(
+                    "gcloud iam service-accounts get-iam-policy '{}' --project='{}' --format=json",
+                    shell_single(&sa),
+                    shell_single(&project)
+                ),
+            );
+        }
+        if self.path.calls.is_empty()
+            && let Some(sa) = self.path.accounts.first()
+        {
+            out.next(
+                format!("the deploy's calls made as {}", show(sa)),
+                read(format!(
+                    "protoPayload.authenticationInfo.principalEmail=\"{}\" AND {window}",
+                    in_double_quotes(sa)
+                )),
+            );
+        }
     }
 }

@@ -35,6 +35,12 @@ pub trait EvidenceSource: Send + Sync {
     fn kind(&self) -> ArtifactKind;
     /// Recognise the input by content, and load it if it is of this kind.
     fn recognise(&self, input: &Input) -> Recognition;
+    /// Second chance, once no source recognised the input: claim a damaged input
+    /// (broken JSON) that still carries this kind's key names, so the user gets the
+    /// parse error with its line and column instead of "not recognised".
+    fn recognise_damaged(&self, _input: &Input) -> Recognition {
+        Recognition::NotMine
+    }
 }
 
 /// What a source made of an input.
@@ -177,7 +183,14 @@ pub struct Recognised {
     pub loaded: Option<Box<dyn LoadedArtifact>>,
 }
 
-/// Recognise one input with the given sources.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    Intact,
+    Damaged,
+}
+
+/// Recognise one input with the given sources: every source on its own terms first,
+/// then the damaged-input fallbacks.
 pub fn recognise(input: &Input, sources: &[Box<dyn EvidenceSource>]) -> Recognised {
     let mut summary = ArtifactSummary {
         name: input.name.clone(),
@@ -189,27 +202,38 @@ pub fn recognise(input: &Input, sources: &[Box<dyn EvidenceSource>]) -> Recognis
         note: None,
         token: None,
     };
-    for source in sources {
-        match source.recognise(input) {
-            Recognition::NotMine => summary.tried.push(source.kind()),
-            Recognition::Loaded(loaded) => {
-                summary.kind = loaded.kind();
-                summary.note = loaded.note();
-                summary.token = loaded.redacted_token();
-                summary.tried.clear();
-                return Recognised {
-                    summary,
-                    loaded: Some(loaded),
-                };
-            }
-            Recognition::Broken(error) => {
-                summary.kind = source.kind();
-                summary.error = Some(crate::text::escape_control(&error.to_string()).into_owned());
-                summary.tried.clear();
-                return Recognised {
-                    summary,
-                    loaded: None,
-                };
+    for pass in [Pass::Intact, Pass::Damaged] {
+        for source in sources {
+            let recognition = match pass {
+                Pass::Intact => source.recognise(input),
+                Pass::Damaged => source.recognise_damaged(input),
+            };
+            match recognition {
+                Recognition::NotMine => {
+                    if pass == Pass::Intact {
+                        summary.tried.push(source.kind());
+                    }
+                }
+                Recognition::Loaded(loaded) => {
+                    summary.kind = loaded.kind();
+                    summary.note = loaded.note();
+                    summary.token = loaded.redacted_token();
+                    summary.tried.clear();
+                    return Recognised {
+                        summary,
+                        loaded: Some(loaded),
+                    };
+                }
+                Recognition::Broken(error) => {
+                    summary.kind = source.kind();
+                    summary.error =
+                        Some(crate::text::escape_control(&error.to_string()).into_owned());
+                    summary.tried.clear();
+                    return Recognised {
+                        summary,
+                        loaded: None,
+                    };
+                }
             }
         }
     }

@@ -47,14 +47,14 @@ const VAULT_MARKERS: &[&[&str]] = &[
     &["\"bound_claims\""],
     &["\"user_claim\""],
 ];
-const GCP_MARKERS: &[&[&str]] = &[
-    &["workloadIdentityPools/"],
-    &["\"attributeMapping\""],
-    &["\"issuerUri\""],
-];
+const GCP_MARKERS: &[&[&str]] = &[&["\"attributeMapping\""], &["\"issuerUri\""]];
 
 /// True when the input is not valid JSON but carries a format's key names.
 fn broken_but_recognisable(bytes: &[u8], markers: &[&[&str]]) -> bool {
+    // A damaged JSON document still starts like one.
+    if !matches!(bytes.trim_ascii_start().first(), Some(b'{' | b'[')) {
+        return false;
+    }
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(1 << 20)]);
     markers
         .iter()
@@ -117,14 +117,29 @@ impl EvidenceSource for TrustSource {
         self.kind
     }
 
-    fn recognise(&self, input: &Input) -> Recognition {
-        match self.load(input) {
-            None => Recognition::NotMine,
-            Some(Ok(config)) => Recognition::Loaded(Box::new(LoadedTrust {
+    fn recognise_damaged(&self, input: &Input) -> Recognition {
+        if !broken_but_recognisable(&input.bytes, self.markers) {
+            return Recognition::NotMine;
+        }
+        match (self.parse)(&input.bytes) {
+            Ok(config) => Recognition::Loaded(Box::new(LoadedTrust {
                 kind: self.kind,
                 config: Arc::from(config),
             })),
-            Some(Err(e)) => Recognition::Broken(Box::new(e)),
+            Err(e) => Recognition::Broken(Box::new(e)),
+        }
+    }
+
+    fn recognise(&self, input: &Input) -> Recognition {
+        if !(self.sniff)(&input.bytes) {
+            return Recognition::NotMine;
+        }
+        match (self.parse)(&input.bytes) {
+            Ok(config) => Recognition::Loaded(Box::new(LoadedTrust {
+                kind: self.kind,
+                config: Arc::from(config),
+            })),
+            Err(e) => Recognition::Broken(Box::new(e)),
         }
     }
 }
@@ -157,10 +172,18 @@ impl EvidenceSource for GcpProviderSource {
         ArtifactKind::GcpProvider
     }
 
+    fn recognise_damaged(&self, input: &Input) -> Recognition {
+        if !broken_but_recognisable(&input.bytes, GCP_MARKERS) {
+            return Recognition::NotMine;
+        }
+        match GcpProvider::parse(&input.bytes) {
+            Ok(provider) => Recognition::Loaded(Box::new(LoadedGcpProvider(Arc::new(provider)))),
+            Err(e) => Recognition::Broken(Box::new(e)),
+        }
+    }
+
     fn recognise(&self, input: &Input) -> Recognition {
-        if !crate::policy::gcp::sniff(&input.bytes)
-            && !broken_but_recognisable(&input.bytes, GCP_MARKERS)
-        {
+        if !crate::policy::gcp::sniff(&input.bytes) {
             return Recognition::NotMine;
         }
         match GcpProvider::parse(&input.bytes) {

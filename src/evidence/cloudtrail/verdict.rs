@@ -1,0 +1,1183 @@
+//! From an export to the stages: narrow it to one path (DESIGN.md "One diagnosis
+//! covers one path"), then place the path's `AssumeRoleWithWebIdentity` attempts on
+//! the trust, role or token stage and the calls made by the resulting session on the
+//! audit stage, with the findings that name each failure and the commands that fetch
+//! what is missing.
+//!
+//! Narrowing: by the loaded token's `sub`/`aud` and its lifetime (`iat` … `exp` + 5
+//! minutes, the grace IAM allows after `exp`); else by `--role`/`--subject`/
+//! `--since`/`--until`; else the (role, subject) path with the most recent failure.
+//! The other paths are summarised in the artifact's note.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::event::{Attempt, SessionCall, Text, classify_sts_error, role_name};
+use super::export::{Export, UNKNOWN};
+use crate::clock::format_utc;
+use crate::diagnosis::catalog::{AUDIT_AWS_ACCESS_DENIED, AUDIT_AWS_NO_SESSION_ACTIVITY, Rule};
+use crate::diagnosis::{Evidence, Outcome, Severity, Stage};
+use crate::evidence::{Filters, Observations, SharedFacts};
+use crate::text::{escape_control, redact_secrets};
+
+/// IAM accepts a token up to five minutes after its `exp` (reference/clouds.md, A2).
+const EXP_GRACE: i64 = 300;
+/// Default session length when the request does not say (STS default, 3600 s).
+const DEFAULT_SESSION: i64 = 3600;
+/// Attempts placed one by one; older ones on the path are summarised.
+const PLACED_ATTEMPTS: usize = 12;
+/// Denied calls placed one by one, and findings made of them.
+const PLACED_DENIALS: usize = 10;
+const DENIAL_FINDINGS: usize = 5;
+
+/// What a loaded token (or claim set) says about the path it was minted for.
+#[derive(Clone, Debug)]
+pub(crate) struct Identity {
+    pub artifact: String,
+    pub sub: String,
+    pub auds: Vec<String>,
+    pub iat: Option<i64>,
+    pub exp: Option<i64>,
+}
+
+impl Identity {
+    fn window(&self, skew: i64) -> (Option<i64>, Option<i64>) {
+        let from = self.iat.or(self.exp.map(|e| e - 3600)).map(|t| t - skew);
+        let to = self
+            .exp
+            .or(self.iat.map(|i| i + 3600))
+            .map(|t| t + EXP_GRACE + skew);
+        (from, to)
+    }
+
+    fn admits(&self, a: &Attempt, skew: i64) -> bool {
+        if a.subject.as_deref() != Some(self.sub.as_str()) {
+            return false;
+        }
+        if let Some(aud) = a.audience.as_deref()
+            && !self.auds.is_empty()
+            && !self.auds.iter().any(|x| x == aud)
+        {
+            return false;
+        }
+        let (from, to) = self.window(skew);
+        match a.time {
+            Some(t) => from.is_none_or(|f| t >= f) && to.is_none_or(|u| t <= u),
+            None => true,
+        }
+    }
+}
+
+/// The identities the loaded tokens and claim sets carry.
+pub(crate) fn identities(facts: &SharedFacts) -> Vec<Identity> {
+    let from_claims = |artifact: &str, claims: &crate::token::Claims| {
+        Some(Identity {
+            artifact: artifact.to_owned(),
+            sub: claims.subject()?.to_owned(),
+            auds: claims.audiences().into_iter().map(str::to_owned).collect(),
+            iat: claims.time("iat").ok().flatten(),
+            exp: claims.time("exp").ok().flatten(),
+        })
+    };
+    let mut out: Vec<Identity> = facts
+        .tokens
+        .iter()
+        .filter_map(|t| from_claims(&t.artifact, &t.token.claims))
+        .collect();
+    out.extend(facts.claims.iter().filter_map(|(a, c)| from_claims(a, c)));
+    out
+}
+
+fn role_matches(role: Option<&str>, filter: &str) -> bool {
+    role.is_some_and(|r| r == filter || (!filter.contains(':') && role_name(r) == filter))
+}
+
+fn passes(a: &Attempt, f: &Filters) -> bool {
+    f.role
+        .as_deref()
+        .is_none_or(|r| role_matches(a.role.as_deref(), r))
+        && f.subject
+            .as_deref()
+            .is_none_or(|s| a.subject.as_deref() == Some(s))
+        && a.time
+            .is_none_or(|t| f.since.is_none_or(|s| t >= s) && f.until.is_none_or(|u| t <= u))
+}
+
+fn filtered(f: &Filters) -> bool {
+    f.role.is_some() || f.subject.is_some() || f.since.is_some() || f.until.is_some()
+}
+
+/// How the path was chosen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Narrowing {
+    /// By a token's sub/aud and lifetime (the artifact it came from).
+    Token(String),
+    /// By `--role`/`--subject`/`--since`/`--until`.
+    Filters,
+    /// The path with the most recent failure (or the most recent attempt).
+    MostRecentFailure,
+    /// The only path in the export.
+    Only,
+}
+
+/// One path of the export.
+pub(crate) struct Selection<'e> {
+    pub attempts: Vec<&'e Attempt>,
+    pub role: Option<Text>,
+    pub subject: Option<Text>,
+    pub narrowing: Narrowing,
+    /// The window searched (for the next-evidence commands).
+    pub window: (Option<i64>, Option<i64>),
+    /// A token was loaded but no attempt in the export matches it.
+    pub unmatched: Option<Identity>,
+    /// Paths in the export besides this one.
+    pub others: usize,
+}
+
+/// Choose the path this diagnosis covers.
+pub(crate) fn select<'e>(export: &'e Export, facts: &SharedFacts) -> Selection<'e> {
+    let filters = &facts.filters;
+    let candidates: Vec<&Attempt> = export
+        .attempts
+        .iter()
+        .filter(|a| passes(a, filters))
+        .collect();
+    let total_paths =
+        export.paths.len() + usize::try_from(export.other_path_count).unwrap_or(usize::MAX);
+    let ids = identities(facts);
+    let mut sel = Selection {
+        attempts: Vec::new(),
+        role: None,
+        subject: None,
+        narrowing: Narrowing::MostRecentFailure,
+        window: (filters.since, filters.until),
+        unmatched: None,
+        others: total_paths.saturating_sub(1),
+    };
+    if !ids.is_empty() {
+        let best = ids
+            .iter()
+            .filter_map(|id| {
+                let latest = candidates
+                    .iter()
+                    .filter(|a| id.admits(a, facts.skew))
+                    .max_by_key(|a| a.time)?;
+                Some((id, *latest))
+            })
+            .max_by_key(|(_, a)| a.time);
+        match best {
+            Some((id, latest)) => {
+                sel.attempts = candidates
+                    .iter()
+                    .copied()
+                    .filter(|a| id.admits(a, facts.skew) && a.role == latest.role)
+                    .collect();
+                sel.role = latest.role.clone();
+                sel.subject = latest.subject.clone();
+                sel.narrowing = Narrowing::Token(id.artifact.clone());
+                sel.window = id.window(facts.skew);
+            }
+            None => {
+                let id = ids.into_iter().next();
+                sel.window = id.as_ref().map_or(sel.window, |i| i.window(facts.skew));
+                sel.unmatched = id;
+                sel.others = total_paths;
+            }
+        }
+        return sel;
+    }
+    // The latest failure on each path: a failed attempt, or a denied call by one of
+    // its sessions.
+    let mut denied_by_key: BTreeMap<&str, i64> = BTreeMap::new();
+    for c in export.calls.iter().filter(|c| c.denied()) {
+        if let (Some(k), Some(t)) = (c.access_key.as_deref(), c.time) {
+            let e = denied_by_key.entry(k).or_insert(t);
+            *e = (*e).max(t);
+        }
+    }
+    // (role, subject) → (latest failure, latest attempt)
+    type PathTimes<'a> = BTreeMap<(Option<&'a str>, Option<&'a str>), (Option<i64>, Option<i64>)>;
+    let mut paths: PathTimes<'_> = BTreeMap::new();
+    for a in &candidates {
+        let entry = paths
+            .entry((a.role.as_deref(), a.subject.as_deref()))
+            .or_default();
+        let failure = if a.succeeded() {
+            a.access_key
+                .as_deref()
+                .and_then(|k| denied_by_key.get(k).copied())
+        } else {
+            a.time
+        };
+        entry.0 = entry.0.max(failure);
+        entry.1 = entry.1.max(a.time);
+    }
+    let Some(((role, subject), _)) = paths
+        .iter()
+        .max_by_key(|(_, (failure, latest))| (*failure, *latest))
+    else {
+        sel.narrowing = if filtered(filters) {
+            Narrowing::Filters
+        } else {
+            Narrowing::MostRecentFailure
+        };
+        return sel;
+    };
+    sel.attempts = candidates
+        .iter()
+        .copied()
+        .filter(|a| (a.role.as_deref(), a.subject.as_deref()) == (*role, *subject))
+        .collect();
+    sel.role = sel.attempts.first().and_then(|a| a.role.clone());
+    sel.subject = sel.attempts.first().and_then(|a| a.subject.clone());
+    sel.narrowing = if filtered(filters) {
+        Narrowing::Filters
+    } else if total_paths <= 1 {
+        Narrowing::Only
+    } else {
+        Narrowing::MostRecentFailure
+    };
+    if sel.window == (None, None) {
+        let times = sel.attempts.iter().filter_map(|a| a.time);
+        sel.window = (
+            times.clone().min().map(|t| t - 900),
+            times.max().map(|t| t + 900),
+        );
+    }
+    sel
+}
+
+/// The times to give the diagnosis clock: the exchanges of the selected path. With a
+/// token, only those it was still valid for (a later time would judge the token by
+/// the deploy's clock, not the exchange's). Tokens and claims share before exports
+/// (engine), so the token is known here.
+pub(crate) fn clock_times(export: &Export, facts: &SharedFacts) -> Vec<i64> {
+    let sel = select(export, facts);
+    let exp = match &sel.narrowing {
+        Narrowing::Token(_) => identities(facts).iter().filter_map(|i| i.exp).max(),
+        _ => None,
+    };
+    sel.attempts
+        .iter()
+        .filter_map(|a| a.time)
+        .filter(|t| exp.is_none_or(|e| *t <= e))
+        .collect()
+}
+
+fn esc(s: &str) -> String {
+    escape_control(&redact_secrets(s)).into_owned()
+}
+
+fn or_unknown(s: &Option<Text>) -> String {
+    esc(s.as_deref().unwrap_or(UNKNOWN))
+}
+
+fn when(t: Option<i64>) -> String {
+    t.map_or_else(|| "an unknown time".to_owned(), format_utc)
+}
+
+/// `ASIA…MPLE`: enough to tell keys apart, not the key.
+fn mask_key(k: &str) -> String {
+    let tail: String = k
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let head: String = k.chars().take(4).collect();
+    format!("{head}…{tail}")
+}
+
+fn error_text(code: &Option<Text>, message: &Option<Text>) -> String {
+    match (code, message) {
+        (Some(c), Some(m)) => format!("{}: {}", esc(c), esc(m)),
+        (Some(c), None) => esc(c),
+        _ => "an error".to_owned(),
+    }
+}
+
+/// Place the export's evidence.
+pub(crate) fn contribute(
+    export: &Export,
+    artifact: &str,
+    facts: &SharedFacts,
+    out: &mut Observations,
+) {
+    let sel = select(export, facts);
+    if let Some(id) = &sel.unmatched {
+        unmatched_token(export, artifact, id, &sel, facts, out);
+        next_evidence(&sel, facts, out);
+        return;
+    }
+    if sel.attempts.is_empty() {
+        no_attempts(export, artifact, &sel, facts, out);
+        next_evidence(&sel, facts, out);
+        return;
+    }
+    let why = match &sel.narrowing {
+        Narrowing::Token(a) => format!("by the sub/aud and lifetime of the token in {}", esc(a)),
+        Narrowing::Filters => "by --role/--subject/--since/--until".to_owned(),
+        Narrowing::MostRecentFailure => "to the path with the most recent failure".to_owned(),
+        Narrowing::Only => "the only path in the export".to_owned(),
+    };
+    let first = sel.attempts[0];
+    let others = if sel.others > 0 {
+        format!(
+            "; {} other role/subject path(s) are summarised in the artifact note",
+            sel.others
+        )
+    } else {
+        String::new()
+    };
+    out.evidence(
+        Evidence::runtime(
+            Stage::Role,
+            Outcome::Info,
+            artifact,
+            first.loc.render(),
+            format!(
+                "CloudTrail narrowed {why}: role {}, subject {} ({} AssumeRoleWithWebIdentity event(s)){others}",
+                or_unknown(&sel.role),
+                or_unknown(&sel.subject),
+                sel.attempts.len()
+            ),
+        )
+        .at(first.time),
+    );
+    place_attempts(&sel, artifact, out);
+    let latest = sel.attempts[sel.attempts.len() - 1];
+    if latest.succeeded() {
+        let calls = session_calls(export, latest, facts.skew);
+        place_audit(export, artifact, latest, &calls, out);
+        return;
+    }
+    let role = latest.role.as_deref().map_or("ROLE", role_name);
+    match stage_of(latest).1.map(|r| r.id) {
+        Some("trust.aws.provider-not-found") => out.next(
+            "the IAM OIDC providers of the role's account (one must have the token's issuer as its URL)",
+            "aws iam list-open-id-connect-providers",
+        ),
+        Some("trust.aws.not-authorized" | "trust.aws.audience-mismatch" | "trust.aws.invalid-identity-token") => out.next(
+            "the role's trust policy, to compare with the token's claims (oidc-triage diagnose TOKEN trust-policy.json)",
+            format!("aws iam get-role --role-name {} --query Role.AssumeRolePolicyDocument", shell_word(&esc(role))),
+        ),
+        Some("role.aws.max-session-duration") => out.next(
+            "the role's MaxSessionDuration",
+            format!("aws iam get-role --role-name {} --query Role.MaxSessionDuration", shell_word(&esc(role))),
+        ),
+        _ => {}
+    }
+    next_evidence(&sel, facts, out);
+}
+
+fn place_attempts(sel: &Selection<'_>, artifact: &str, out: &mut Observations) {
+    let attempts = &sel.attempts;
+    let latest_failure = attempts
+        .iter()
+        .filter(|a| !a.succeeded())
+        .filter_map(|a| a.time)
+        .max();
+    let latest_success = attempts
+        .iter()
+        .filter(|a| a.succeeded())
+        .filter_map(|a| a.time)
+        .max();
+    let skip = attempts.len().saturating_sub(PLACED_ATTEMPTS);
+    if skip > 0 {
+        let older = &attempts[..skip];
+        let failed = older.iter().filter(|a| !a.succeeded()).count();
+        out.evidence(
+            Evidence::runtime(
+                Stage::Role,
+                Outcome::Info,
+                artifact,
+                older[0].loc.render(),
+                format!(
+                    "{skip} earlier attempt(s) on this path from {} ({failed} failed) are not listed one by one",
+                    when(older[0].time)
+                ),
+            )
+            .at(older[0].time),
+        );
+    }
+    // The latest attempt decides: a later success supersedes earlier failures of the
+    // trust and role stages (the engine sees the later pass); a later failure
+    // supersedes earlier successes and earlier failures at other stages (the later
+    // attempt got as far as its own stage).
+    let last = attempts[attempts.len() - 1];
+    let last_stage = (!last.succeeded()).then(|| stage_of(last).0);
+    let last_rule = if last.succeeded() {
+        None
+    } else {
+        stage_of(last).1.map(|r| r.id)
+    };
+    let mut finding_for: BTreeMap<&'static str, (&Attempt, Rule, Evidence)> = BTreeMap::new();
+    for a in &attempts[skip..] {
+        let loc = a.loc.render();
+        if a.succeeded() {
+            let superseded = latest_failure.is_some_and(|f| a.time.is_none_or(|t| t < f));
+            let (outcome, prefix) = if superseded {
+                (
+                    Outcome::Info,
+                    format!("superseded by the failure at {}: ", when(latest_failure)),
+                )
+            } else {
+                (Outcome::Pass, String::new())
+            };
+            out.evidence(
+                Evidence::runtime(
+                    Stage::Trust,
+                    outcome,
+                    artifact,
+                    loc.clone(),
+                    format!(
+                        "{prefix}STS accepted the token from {} (aud {}) for role {}",
+                        or_unknown(&a.provider),
+                        or_unknown(&a.audience),
+                        or_unknown(&a.role)
+                    ),
+                )
+                .at(a.time),
+            );
+            let key = a
+                .access_key
+                .as_deref()
+                .map(|k| format!(", key {}", mask_key(k)))
+                .unwrap_or_default();
+            out.evidence(
+                Evidence::runtime(
+                    Stage::Role,
+                    outcome,
+                    artifact,
+                    loc,
+                    format!(
+                        "{prefix}AssumeRoleWithWebIdentity succeeded for {}: session {}{key}, {} s",
+                        or_unknown(&a.subject),
+                        or_unknown(&a.assumed_arn),
+                        a.duration.unwrap_or(DEFAULT_SESSION)
+                    ),
+                )
+                .at(a.time),
+            );
+            continue;
+        }
+        let (stage, rule) = stage_of(a);
+        let is_last = std::ptr::eq(*a, last);
+        let (outcome, note) = match last_stage {
+            _ if is_last => (Outcome::Fail, String::new()),
+            // The latest attempt succeeded.
+            None if stage == Stage::Token => (
+                Outcome::Info,
+                format!(" (a later attempt at {} succeeded)", when(latest_success)),
+            ),
+            None => (
+                Outcome::Fail,
+                format!(" (a later attempt at {} succeeded)", when(latest_success)),
+            ),
+            Some(s) if s == stage => (Outcome::Fail, String::new()),
+            Some(s) => (
+                Outcome::Info,
+                format!(
+                    " (superseded: the latest attempt, at {}, failed at the {} stage)",
+                    when(last.time),
+                    s.name()
+                ),
+            ),
+        };
+        let ev = Evidence::runtime(
+            stage,
+            outcome,
+            artifact,
+            loc,
+            format!(
+                "AssumeRoleWithWebIdentity failed for {} on role {}: {}{note}",
+                or_unknown(&a.subject),
+                or_unknown(&a.role),
+                error_text(&a.error_code, &a.error_message),
+            ),
+        )
+        .at(a.time);
+        out.evidence(ev.clone());
+        if let Some(rule) = rule {
+            finding_for.insert(rule.id, (a, rule, ev));
+        }
+    }
+    for (a, rule, ev) in finding_for.into_values() {
+        let mut cause = format!(
+            "STS refused the token for {} (aud {}) on role {} at {}: {}",
+            or_unknown(&a.subject),
+            or_unknown(&a.audience),
+            or_unknown(&a.role),
+            when(a.time),
+            error_text(&a.error_code, &a.error_message)
+        );
+        let decisive = last_rule == Some(rule.id);
+        if !decisive {
+            if last.succeeded() {
+                let _ = write!(
+                    cause,
+                    "; a later attempt at {} succeeded, so this did not stop the deploy",
+                    when(last.time)
+                );
+            } else {
+                let _ = write!(
+                    cause,
+                    "; the latest attempt, at {}, failed differently ({})",
+                    when(last.time),
+                    error_text(&last.error_code, &last.error_message)
+                );
+            }
+        }
+        let mut finding = rule.finding(cause, fix_for(rule, a)).with_evidence(ev);
+        if !decisive {
+            finding = finding.with_severity(Severity::Warning);
+        }
+        out.finding(finding);
+    }
+}
+
+fn stage_of(a: &Attempt) -> (Stage, Option<Rule>) {
+    classify_sts_error(
+        a.error_code.as_deref().unwrap_or(""),
+        a.error_message.as_deref().unwrap_or(""),
+    )
+}
+
+fn fix_for(rule: Rule, a: &Attempt) -> String {
+    let role = a.role.as_deref().map_or("ROLE", role_name);
+    let role = esc(role);
+    match rule.id {
+        "trust.aws.not-authorized" => format!(
+            "compare the token's sub and aud with the role's trust policy (aws iam get-role --role-name {role} --query Role.AssumeRolePolicyDocument): the Federated principal must be this issuer's provider, StringEquals takes no wildcards (use StringLike), and jobs with an environment have sub repo:OWNER/REPO:environment:NAME"
+        ),
+        "trust.aws.provider-not-found" => format!(
+            "create the IAM OIDC provider for the token's issuer in the role's account (aws iam list-open-id-connect-providers; the URL must match iss exactly, without a trailing slash) and name it as the trust policy's Federated principal ({})",
+            or_unknown(&a.provider)
+        ),
+        "trust.aws.keys-unreachable" => "make the issuer's /.well-known/openid-configuration and jwks_uri publicly reachable (AWS gives up after about 5 s), then retry; these failures are often transient".to_owned(),
+        "trust.aws.audience-mismatch" => "add the token's aud to the provider's client IDs (aws iam add-client-id-to-open-id-connect-provider), or request the audience the provider lists (configure-aws-credentials: audience: sts.amazonaws.com)".to_owned(),
+        "token.expired" => "request the token right before the exchange (long jobs: fetch a fresh token in the deploying step), and check the runner's clock".to_owned(),
+        "role.aws.max-session-duration" => format!(
+            "ask for at most the role's MaxSessionDuration (role-duration-seconds), or raise it: aws iam update-role --role-name {role} --max-session-duration SECONDS (up to 43200)"
+        ),
+        _ => "send the CI platform's ID token itself (not an access token), signed by the issuer's current keys, with the issuer the IAM provider names".to_owned(),
+    }
+}
+
+/// Calls made with the credentials of a successful attempt: by access key, or (when
+/// the event lacks it) by session ARN within the credentials' lifetime.
+pub(crate) fn session_calls<'e>(
+    export: &'e Export,
+    a: &Attempt,
+    skew: i64,
+) -> Vec<&'e SessionCall> {
+    let end = a
+        .time
+        .map(|t| t + a.duration.unwrap_or(DEFAULT_SESSION) + skew);
+    let start = a.time.map(|t| t - skew);
+    export
+        .calls
+        .iter()
+        .filter(
+            |c| match (c.access_key.as_deref(), a.access_key.as_deref()) {
+                (Some(ck), Some(ak)) => ck == ak,
+                _ => {
+                    c.session_arn.is_some()
+                        && c.session_arn == a.assumed_arn
+                        && c.time.is_none_or(|t| {
+                            start.is_none_or(|s| t >= s) && end.is_none_or(|e| t <= e)
+                        })
+                }
+            },
+        )
+        .collect()
+}
+
+fn call_name(c: &SessionCall) -> String {
+    format!("{}:{}", esc(&c.source), esc(&c.name))
+}
+
+/// Where an AccessDenied message says the denial came from, as the fix.
+fn denial_fix(role: &str, message: &str) -> String {
+    let m = message.to_ascii_lowercase();
+    let source = if m.contains("service control policy") {
+        "an organization service control policy denies it: change the SCP (or move the account) — the role's own policy cannot override an SCP"
+    } else if m.contains("resource control policy") {
+        "an organization resource control policy denies it: change the RCP"
+    } else if m.contains("permissions boundary") {
+        "the role's permissions boundary does not allow it: extend the boundary"
+    } else if m.contains("session policy") {
+        "a session policy passed at assume time does not allow it: widen or drop the session policy"
+    } else if m.contains("resource-based policy") {
+        "the resource's own policy (bucket, key, repository…) denies or does not allow it: grant the role there"
+    } else if m.contains("vpc endpoint policy") {
+        "a VPC endpoint policy denies it: allow the role in the endpoint policy"
+    } else {
+        "grant the action to the role's permissions policy (or lift the SCP, permissions boundary or resource policy that denies it; the error message says which)"
+    };
+    format!("{source}; role {}", esc(role))
+}
+
+fn place_audit(
+    export: &Export,
+    artifact: &str,
+    assumed: &Attempt,
+    calls: &[&SessionCall],
+    out: &mut Observations,
+) {
+    let session = or_unknown(&assumed.assumed_arn);
+    let role = assumed.role.as_deref().unwrap_or(UNKNOWN);
+    let keyed = assumed
+        .access_key
+        .as_deref()
+        .and_then(|k| export.key_activity(k))
+        .copied();
+    let denied: Vec<&SessionCall> = calls.iter().copied().filter(|c| c.denied()).collect();
+    let retried = |d: &SessionCall| {
+        calls
+            .iter()
+            .any(|c| !c.denied() && c.source == d.source && c.name == d.name && c.time > d.time)
+    };
+    let (retried_denials, standing): (Vec<&SessionCall>, Vec<&SessionCall>) =
+        denied.iter().copied().partition(|d| retried(d));
+    let total = keyed.map_or(calls.len() as u64, |k| {
+        u64::from(k.calls).max(calls.len() as u64)
+    });
+    let first = keyed
+        .and_then(|k| k.first())
+        .or_else(|| calls.iter().filter_map(|c| c.time).min());
+    let last = keyed
+        .and_then(|k| k.last())
+        .or_else(|| calls.iter().filter_map(|c| c.time).max());
+    let ok_calls = total.saturating_sub(denied.len() as u64);
+
+    if !standing.is_empty() {
+        for d in standing.iter().rev().take(PLACED_DENIALS) {
+            out.evidence(denial_evidence(artifact, d, Outcome::Fail, ""));
+        }
+        let mut by_call: BTreeMap<String, &SessionCall> = BTreeMap::new();
+        for d in &standing {
+            by_call.insert(call_name(d), d);
+        }
+        let mut by_call: Vec<(String, &SessionCall)> = by_call.into_iter().collect();
+        by_call.sort_by_key(|(_, d)| std::cmp::Reverse(d.time));
+        for (name, d) in by_call.into_iter().take(DENIAL_FINDINGS) {
+            let message = d.error_message.as_deref().unwrap_or("");
+            let finding = AUDIT_AWS_ACCESS_DENIED
+                .finding(
+                    format!(
+                        "{name} was denied to {} at {}: {}",
+                        or_unknown(&d.session_arn),
+                        when(d.time),
+                        error_text(&d.error_code, &d.error_message)
+                    ),
+                    denial_fix(role, message),
+                )
+                .with_evidence(denial_evidence(artifact, d, Outcome::Fail, ""));
+            out.finding(finding);
+        }
+        if ok_calls > 0 {
+            out.evidence(
+                Evidence::runtime(
+                    Stage::Audit,
+                    Outcome::Info,
+                    artifact,
+                    calls
+                        .iter()
+                        .find(|c| !c.denied())
+                        .map_or_else(|| assumed.loc.render(), |c| c.loc.render()),
+                    format!(
+                        "{ok_calls} other call(s) by the session succeeded; its calls span {} … {}",
+                        when(first),
+                        when(last)
+                    ),
+                )
+                .at(last),
+            );
+        }
+        let role_arn = shell_word(&esc(role));
+        let actions: Vec<String> = standing
+            .iter()
+            .map(|d| iam_action(d))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        out.next(
+            "whether the role's policies allow the denied actions, and which policy decides (organization SCPs and resource policies are not simulated)",
+            format!("aws iam simulate-principal-policy --policy-source-arn {role_arn} --action-names {}", actions.iter().map(|a| shell_word(a)).collect::<Vec<_>>().join(" ")),
+        );
+        let name = shell_word(&esc(role_name(role)));
+        out.next(
+            "the role's permissions policies",
+            format!("aws iam list-attached-role-policies --role-name {name} && aws iam list-role-policies --role-name {name}"),
+        );
+        for d in retried_denials {
+            out.evidence(denial_evidence(
+                artifact,
+                d,
+                Outcome::Info,
+                " (retried later with success)",
+            ));
+        }
+        return;
+    }
+    if total > 0 {
+        for d in &retried_denials {
+            out.evidence(denial_evidence(
+                artifact,
+                d,
+                Outcome::Fail,
+                " (retried later with success)",
+            ));
+        }
+        let latest = calls.iter().rev().find(|c| !c.denied());
+        let example = latest
+            .map(|c| format!(", the latest {} at {}", call_name(c), when(c.time)))
+            .unwrap_or_default();
+        let locator = latest.map_or_else(|| format!("calls by {}", session), |c| c.loc.render());
+        out.evidence(
+            Evidence::runtime(
+                Stage::Audit,
+                Outcome::Pass,
+                artifact,
+                locator,
+                format!(
+                    "{total} call(s) by session {session} between {} and {}{example}",
+                    when(first),
+                    when(last)
+                ),
+            )
+            .at(last.or(latest.and_then(|c| c.time))),
+        );
+        return;
+    }
+    let overflow = if export.keys_overflow > 0 {
+        " (the export holds more temporary keys than the index keeps, so some calls may have been missed)"
+    } else {
+        ""
+    };
+    let region = or_unknown(&assumed.region);
+    let ev = Evidence::runtime(
+        Stage::Audit,
+        Outcome::Info,
+        artifact,
+        assumed.loc.render(),
+        format!(
+            "no call by session {session} after {} in this export{overflow}",
+            when(assumed.time)
+        ),
+    )
+    .at(assumed.time);
+    out.finding(
+        AUDIT_AWS_NO_SESSION_ACTIVITY
+            .finding(
+                format!(
+                    "role {} was assumed at {} (session {session}), but the export holds no call made with those credentials: the deploy did not run, ran in a region or account this trail does not cover, or made only data events the trail does not record",
+                    esc(role),
+                    when(assumed.time)
+                ),
+                format!(
+                    "check that the trail covers the deploy's region (STS call made in {region}) and account, and records data events (S3 object, Lambda invoke) if the deploy makes only those; then look for the session's calls in event history"
+                ),
+            )
+            .with_evidence(ev),
+    );
+    out.next(
+        "which events the trail records (management, data events such as S3 object-level and Lambda invoke, read/write)",
+        "aws cloudtrail get-event-selectors --trail-name TRAIL",
+    );
+    out.next(
+        "whether the trail is multi-region and covers the deploy's account",
+        "aws cloudtrail describe-trails --include-shadow-trails",
+    );
+    let session_name = or_unknown(&assumed.session_name);
+    let (from, to) = (
+        assumed.time,
+        assumed
+            .time
+            .map(|t| t + assumed.duration.unwrap_or(DEFAULT_SESSION)),
+    );
+    out.next(
+        format!("calls by the session {session} in the deploy's region (event history keeps 90 days of management events)"),
+        format!(
+            "aws cloudtrail lookup-events --lookup-attributes AttributeKey=Username,AttributeValue={}{} --region REGION",
+            shell_word(&session_name),
+            time_flags(from, to)
+        ),
+    );
+}
+
+/// The IAM action of a call: from the error message when it names it ("not
+/// authorized to perform: cloudformation:UpdateStack"), else the service prefix and
+/// the event name without API version suffixes (`UpdateFunctionCode20150331v2`).
+fn iam_action(c: &SessionCall) -> String {
+    if let Some(m) = c.error_message.as_deref()
+        && let Some((_, rest)) = m.split_once("perform: ")
+        && let Some(action) = rest
+            .split([' ', ',', '.'])
+            .next()
+            .filter(|a| a.contains(':'))
+    {
+        return esc(action);
+    }
+    let prefix = c.source.split('.').next().unwrap_or(&c.source);
+    esc(&format!("{prefix}:{}", without_api_version(&c.name)))
+}
+
+/// `UpdateFunctionCode20150331v2` → `UpdateFunctionCode` (Lambda's event names carry
+/// the API version: eight digits, optionally `v` and a number).
+pub(super) fn without_api_version(name: &str) -> &str {
+    let b = name.as_bytes();
+    let mut end = b.len();
+    let digits = |end: usize| {
+        b[..end]
+            .iter()
+            .rev()
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+    };
+    let d = digits(end);
+    if d > 0 && end > d && b[end - d - 1] == b'v' {
+        end -= d + 1;
+    }
+    if digits(end) == 8 && end > 8 {
+        return &name[..end - 8];
+    }
+    name
+}
+
+fn denial_evidence(artifact: &str, d: &SessionCall, outcome: Outcome, suffix: &str) -> Evidence {
+    Evidence::runtime(
+        Stage::Audit,
+        outcome,
+        artifact,
+        d.loc.render(),
+        format!(
+            "{} denied to {}: {}{suffix}",
+            call_name(d),
+            or_unknown(&d.session_arn),
+            error_text(&d.error_code, &d.error_message)
+        ),
+    )
+    .at(d.time)
+}
+
+fn unmatched_token(
+    export: &Export,
+    artifact: &str,
+    id: &Identity,
+    sel: &Selection<'_>,
+    facts: &SharedFacts,
+    out: &mut Observations,
+) {
+    let same_subject: Vec<&Attempt> = export
+        .attempts
+        .iter()
+        .filter(|a| a.subject.as_deref() == Some(id.sub.as_str()) && passes(a, &facts.filters))
+        .collect();
+    let (from, to) = sel.window;
+    let dropped = if export.attempts_dropped() > 0 {
+        format!(
+            "; only the latest {} of the export's {} web-identity events are kept in full: for an older run, give the files or the lookup-events window of that run",
+            export.attempts.len(),
+            export.attempts_seen
+        )
+    } else {
+        String::new()
+    };
+    let elsewhere = match same_subject.iter().filter_map(|a| a.time).max() {
+        Some(t) => format!(
+            "; {} event(s) for this subject lie outside the token's lifetime, the latest at {}",
+            same_subject.len(),
+            format_utc(t)
+        ),
+        None => String::new(),
+    };
+    out.evidence(Evidence::runtime(
+        Stage::Role,
+        Outcome::Info,
+        artifact,
+        "$",
+        format!(
+            "no AssumeRoleWithWebIdentity for sub {} (aud {}) between {} and {} among the export's {} web-identity event(s){elsewhere}{dropped}; key-fetch failures (\"Couldn't retrieve verification key\") are not recorded in CloudTrail",
+            esc(&id.sub),
+            esc(&id.auds.join(", ")),
+            when(from),
+            when(to),
+            export.attempts_seen
+        ),
+    ));
+}
+
+fn no_attempts(
+    export: &Export,
+    artifact: &str,
+    sel: &Selection<'_>,
+    facts: &SharedFacts,
+    out: &mut Observations,
+) {
+    // Calls by web-identity sessions whose assumption is not in the export.
+    let role_filter = facts.filters.role.as_deref();
+    let web: Vec<&SessionCall> = export
+        .calls
+        .iter()
+        .filter(|c| {
+            c.web_identity && role_filter.is_none_or(|r| role_matches(c.issuer_role.as_deref(), r))
+        })
+        .collect();
+    let latest = web
+        .iter()
+        .filter(|c| c.denied())
+        .max_by_key(|c| c.time)
+        .or_else(|| web.iter().max_by_key(|c| c.time));
+    if let Some(pick) = latest {
+        let calls: Vec<&SessionCall> = web
+            .iter()
+            .copied()
+            .filter(|c| c.access_key == pick.access_key && c.session_arn == pick.session_arn)
+            .collect();
+        let pseudo = Attempt {
+            loc: pick.loc.clone(),
+            time: calls.iter().filter_map(|c| c.time).min(),
+            role: pick.issuer_role.clone(),
+            session_name: None,
+            subject: None,
+            audience: None,
+            provider: None,
+            assumed_arn: pick.session_arn.clone(),
+            access_key: pick.access_key.clone(),
+            duration: None,
+            error_code: None,
+            error_message: None,
+            region: pick.region.clone(),
+        };
+        out.evidence(Evidence::runtime(
+            Stage::Role,
+            Outcome::Info,
+            artifact,
+            pick.loc.render(),
+            format!(
+                "the export holds calls by web-identity session {} but not its AssumeRoleWithWebIdentity event",
+                or_unknown(&pick.session_arn)
+            ),
+        ));
+        place_audit(export, artifact, &pseudo, &calls, out);
+        return;
+    }
+    let (from, to) = sel.window;
+    out.evidence(Evidence::runtime(
+        Stage::Role,
+        Outcome::Info,
+        artifact,
+        "$",
+        format!(
+            "no AssumeRoleWithWebIdentity event{} among {} event(s) between {} and {}; key-fetch failures (\"Couldn't retrieve verification key\") are not recorded in CloudTrail",
+            if filtered(&facts.filters) { " matching --role/--subject/--since/--until" } else { "" },
+            export.events,
+            when(from),
+            when(to)
+        ),
+    ));
+}
+
+fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@+,".contains(&b))
+    {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+fn sql_string(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn time_flags(from: Option<i64>, to: Option<i64>) -> String {
+    let mut s = String::new();
+    if let Some(f) = from {
+        let _ = write!(s, " --start-time {}", format_utc(f));
+    }
+    if let Some(t) = to {
+        let _ = write!(s, " --end-time {}", format_utc(t));
+    }
+    s
+}
+
+/// `2026-03-02 10:15:00`, as CloudTrail Lake compares `eventTime`.
+fn lake_time(t: i64) -> String {
+    format_utc(t)
+        .replace('T', " ")
+        .trim_end_matches('Z')
+        .to_owned()
+}
+
+fn next_evidence(sel: &Selection<'_>, facts: &SharedFacts, out: &mut Observations) {
+    let (from, to) = sel.window;
+    let region = sel
+        .attempts
+        .iter()
+        .rev()
+        .find_map(|a| a.region.as_deref())
+        .map(|r| format!(" --region {}", shell_word(&esc(r))))
+        .unwrap_or_default();
+    let role = sel
+        .role
+        .as_deref()
+        .map(esc)
+        .or_else(|| facts.filters.role.clone().map(|r| esc(&r)));
+    let subject = sel
+        .subject
+        .as_deref()
+        .map(esc)
+        .or_else(|| sel.unmatched.as_ref().map(|i| esc(&i.sub)))
+        .or_else(|| facts.filters.subject.clone().map(|s| esc(&s)));
+    out.next(
+        "AssumeRoleWithWebIdentity events in the window, from event history (STS logs them in the region of the endpoint called; key-fetch failures are not logged)",
+        format!(
+            "aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=AssumeRoleWithWebIdentity{}{region}",
+            time_flags(from, to)
+        ),
+    );
+    let mut lake = vec!["eventName = 'AssumeRoleWithWebIdentity'".to_owned()];
+    let mut athena = vec!["eventname = 'AssumeRoleWithWebIdentity'".to_owned()];
+    if let Some(r) = &role {
+        lake.push(format!(
+            "element_at(requestParameters, 'roleArn') = {}",
+            sql_string(r)
+        ));
+        athena.push(format!(
+            "json_extract_scalar(requestparameters, '$.roleArn') = {}",
+            sql_string(r)
+        ));
+    }
+    if let Some(s) = &subject {
+        lake.push(format!("userIdentity.userName = {}", sql_string(s)));
+        athena.push(format!("useridentity.username = {}", sql_string(s)));
+    }
+    if let Some(f) = from {
+        lake.push(format!("eventTime >= '{}'", lake_time(f)));
+        athena.push(format!("eventtime >= '{}'", format_utc(f)));
+    }
+    if let Some(t) = to {
+        lake.push(format!("eventTime <= '{}'", lake_time(t)));
+        athena.push(format!("eventtime <= '{}'", format_utc(t)));
+    }
+    let lake_sql = format!(
+        "SELECT eventTime, errorCode, errorMessage, userIdentity.userName, requestParameters, responseElements FROM EVENT_DATA_STORE_ID WHERE {} ORDER BY eventTime",
+        lake.join(" AND ")
+    );
+    out.next(
+        "the same events from CloudTrail Lake (event data store ID for EVENT_DATA_STORE_ID)",
+        format!(
+            "aws cloudtrail start-query --query-statement {}",
+            shell_word(&lake_sql)
+        ),
+    );
+    out.next(
+        "the same events from the trail's S3 logs with Athena (the standard cloudtrail_logs table)",
+        format!(
+            "SELECT eventtime, errorcode, errormessage, useridentity.username, json_extract_scalar(requestparameters, '$.roleArn') AS role_arn, responseelements FROM cloudtrail_logs WHERE {} ORDER BY eventtime",
+            athena.join(" AND ")
+        ),
+    );
+}
+
+/// The artifact note: shape, counts, every path (the selected one among them), and
+/// what went wrong while reading.
+pub(crate) fn note(export: &Export) -> String {
+    let mut s = String::from("CloudTrail ");
+    s.push_str(export.form.map_or("export", |f| f.describe()));
+    if export.gzip {
+        s.push_str(", gzip");
+    }
+    if export.directory {
+        let _ = write!(s, ", {} file(s)", export.files_read);
+        if export.files_skipped > 0 {
+            let _ = write!(
+                s,
+                " ({} other file(s) skipped: not CloudTrail logs)",
+                export.files_skipped
+            );
+        }
+    }
+    let _ = write!(
+        s,
+        ": {} event(s), {} AssumeRoleWithWebIdentity",
+        export.events, export.attempts_seen
+    );
+    let failed: u64 =
+        export.paths.values().map(|p| p.failed()).sum::<u64>() + export.other_paths.failed();
+    if failed > 0 {
+        let _ = write!(s, " ({failed} failed)");
+    }
+    if export.attempts_dropped() > 0 {
+        let _ = write!(s, ", the latest {} kept in full", export.attempts.len());
+    }
+    let mut paths: Vec<(&(Text, Text), &super::export::PathStats)> = export.paths.iter().collect();
+    paths.sort_by(|a, b| b.1.last.cmp(&a.1.last).then_with(|| a.0.cmp(b.0)));
+    if !paths.is_empty() {
+        s.push_str("; per role and subject:");
+    }
+    for ((role, subject), p) in paths.iter().take(8) {
+        let _ = write!(
+            s,
+            " {} ← {}: {} attempt(s)",
+            esc(role),
+            esc(subject),
+            p.attempts
+        );
+        if !p.failures.is_empty() {
+            let codes: Vec<String> = p
+                .failures
+                .iter()
+                .map(|(c, n)| format!("{}×{n}", esc(c)))
+                .collect();
+            let _ = write!(s, ", {} failed ({})", p.failed(), codes.join(", "));
+        }
+        match (p.first, p.last) {
+            (Some(f), Some(l)) if f != l => {
+                let _ = write!(s, ", {} … {}", format_utc(f), format_utc(l));
+            }
+            (Some(f), _) => {
+                let _ = write!(s, ", {}", format_utc(f));
+            }
+            _ => {}
+        }
+        s.push(';');
+    }
+    let more = paths.len().saturating_sub(8) as u64 + export.other_path_count;
+    if more > 0 {
+        let _ = write!(s, " and {more} more path(s);");
+    }
+    if s.ends_with(';') {
+        s.pop();
+    }
+    if export.calls_seen > 0 {
+        let denied = export.calls.iter().filter(|c| c.denied()).count();
+        let _ = write!(
+            s,
+            "; {} call(s) by assumed-role sessions read in full ({denied} denied)",
+            export.calls_seen
+        );
+    }
+    if !export.unmapped.is_empty() {
+        let _ = write!(
+            s,
+            "; columns not understood: {}",
+            esc(&export.unmapped.join(", "))
+        );
+    }
+    if let Some(first) = export.damage.first() {
+        let _ = write!(s, "; problem: {}", esc(&first.to_string()));
+        if export.damage_count > 1 {
+            let _ = write!(s, " (and {} more)", export.damage_count - 1);
+        }
+        s.push_str("; events read before it are kept");
+    }
+    s
+}
