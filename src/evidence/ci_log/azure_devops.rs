@@ -2,8 +2,8 @@
 //! `##[section]Starting: AzureCLI` … `##[section]Finishing: AzureCLI` with the task
 //! banner `Task         : Azure CLI`, `##[error]` / `##[warning]` / `##[command]` lines,
 //! `##vso[…]` logging commands) and the web view copy (`Starting: …`, no timestamps).
-//! Sources: https://learn.microsoft.com/azure/devops/pipelines/scripts/logging-commands ,
-//! https://learn.microsoft.com/azure/devops/pipelines/troubleshooting/review-logs , and
+//! Sources: <https://learn.microsoft.com/azure/devops/pipelines/scripts/logging-commands> ,
+//! <https://learn.microsoft.com/azure/devops/pipelines/troubleshooting/review-logs> , and
 //! the logs quoted in microsoft/azure-pipelines-tasks issues (e.g. #17662, #19831).
 
 use super::lines::Prefix;

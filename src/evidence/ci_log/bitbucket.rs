@@ -1,8 +1,8 @@
 //! Bitbucket Pipelines step logs: commands echoed with `+ ` (the build container runs
 //! the script with `set -x`), the setup block (`Images used:`, `+ umask 000`, the clone
 //! command) and the closing `Build teardown` section. Sources:
-//! https://support.atlassian.com/bitbucket-cloud/docs/view-your-pipeline/ and
-//! https://support.atlassian.com/bitbucket-cloud/docs/integrate-pipelines-with-resource-servers-using-oidc/
+//! <https://support.atlassian.com/bitbucket-cloud/docs/view-your-pipeline/> and
+//! <https://support.atlassian.com/bitbucket-cloud/docs/integrate-pipelines-with-resource-servers-using-oidc/>
 //! (`$BITBUCKET_STEP_OIDC_TOKEN`); the exact setup lines are as seen in shared logs
 //! (not documented word for word).
 

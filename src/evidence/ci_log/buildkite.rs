@@ -2,8 +2,8 @@
 //! (expanded and opened), `^^^ +++` to open the previous section, commands echoed as
 //! `$ …`, agent hooks (`Running global environment hook`), emoji codes such as
 //! `:buildkite:`, and in the raw log the agent's `ESC _bk;t=<ms> BEL` time markers.
-//! Sources: https://buildkite.com/docs/pipelines/configure/managing-log-output
-//! (collapsing output), https://buildkite.com/docs/agent/cli/reference/oidc .
+//! Sources: <https://buildkite.com/docs/pipelines/configure/managing-log-output>
+//! (collapsing output), <https://buildkite.com/docs/agent/cli/reference/oidc> .
 
 use super::lines::Prefix;
 use super::{Dialect, Marker, View};

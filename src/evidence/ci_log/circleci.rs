@@ -2,8 +2,8 @@
 //! URL: each `run` step starts with its shell line `#!/bin/bash -eo pipefail`, and a
 //! failed step ends with `Exited with code exit status 1` (older: `CircleCI received
 //! exit code 1`); the setup steps print `Spin up environment`, `Build-agent version …`.
-//! Sources: https://circleci.com/docs/configuration-reference/#default-shell-options
-//! (`/bin/bash -eo pipefail`), https://circleci.com/docs/openid-connect-tokens/ , and the
+//! Sources: <https://circleci.com/docs/configuration-reference/#default-shell-options>
+//! (`/bin/bash -eo pipefail`), <https://circleci.com/docs/openid-connect-tokens/> , and the
 //! outputs quoted in CircleCI-Public/aws-cli-orb issues (#106, #208).
 
 use super::{Dialect, Marker, View};

@@ -3,9 +3,9 @@
 //! as `##[group]Run …` / `##[endgroup]`, annotations as `##[error]` / `##[warning]`),
 //! `gh run view --log` (the raw lines behind `job<TAB>step<TAB>` columns), and the web
 //! view copied from the browser (no timestamps, step headers `Run owner/action@ref`,
-//! annotations as `Error: …`). Sources: https://docs.github.com/en/actions/how-tos/monitor-workflows/use-workflow-run-logs ,
-//! https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands
-//! (`::error::`, `::group::`, `::add-mask::`), https://cli.github.com/manual/gh_run_view .
+//! annotations as `Error: …`). Sources: <https://docs.github.com/en/actions/how-tos/monitor-workflows/use-workflow-run-logs> ,
+//! <https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands>
+//! (`::error::`, `::group::`, `::add-mask::`), <https://cli.github.com/manual/gh_run_view> .
 
 use super::lines::Prefix;
 use super::{Dialect, Marker, View};

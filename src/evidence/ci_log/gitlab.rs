@@ -3,8 +3,8 @@
 //! `section_end:<epoch>:<name>\r\e[0K`, commands echoed as `$ …` in bold green, the
 //! runner's `ERROR: Job failed: exit code 1`), with runner 17.0+ `FF_TIMESTAMPS` line
 //! prefixes (`2026-…Z 00O `), and the web view copy. Sources:
-//! https://docs.gitlab.com/ci/jobs/job_logs/ (custom collapsible sections),
-//! https://docs.gitlab.com/ci/yaml/ci_job_log_timestamps/ .
+//! <https://docs.gitlab.com/ci/jobs/job_logs/> (custom collapsible sections),
+//! <https://docs.gitlab.com/ci/yaml/ci_job_log_timestamps/> .
 
 use super::lines::Prefix;
 use super::{Dialect, Marker, View};

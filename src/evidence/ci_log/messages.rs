@@ -4,16 +4,16 @@
 //! keys: TK = actions/toolkit `packages/core/src/oidc-utils.ts`; CAC =
 //! aws-actions/configure-aws-credentials `src/index.ts`, `src/assumeRole.ts`,
 //! `src/helpers.ts`, `src/CredentialsClient.ts`; STS = the AssumeRoleWithWebIdentity
-//! API reference (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html)
+//! API reference (<https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html>)
 //! and repost.aws `iam-oidc-idp-federation` / `iam-sts-invalididentitytoken`; GGA =
 //! google-github-actions/auth `src/main.ts`, `src/client/*.ts`, `docs/TROUBLESHOOTING.md`;
-//! GCPT = https://cloud.google.com/iam/docs/troubleshooting-workload-identity-federation ;
+//! GCPT = <https://cloud.google.com/iam/docs/troubleshooting-workload-identity-federation> ;
 //! AZL = Azure/login `src/main.ts`, `src/common/LoginConfig.ts`, `src/Cli/AzureCliLogin.ts`;
-//! ADO = https://learn.microsoft.com/azure/devops/pipelines/release/troubleshoot-workload-identity ;
-//! ENTRA = https://learn.microsoft.com/entra/workload-id/workload-identity-federation-considerations ;
+//! ADO = <https://learn.microsoft.com/azure/devops/pipelines/release/troubleshoot-workload-identity> ;
+//! ENTRA = <https://learn.microsoft.com/entra/workload-id/workload-identity-federation-considerations> ;
 //! VA = hashicorp/vault-action `src/auth.js`; VJ = hashicorp/vault-plugin-auth-jwt
 //! `path_login.go`, `claims.go`; CAP = hashicorp/cap `jwt/jwt.go`; GLID =
-//! https://docs.gitlab.com/ci/secrets/id_token_authentication/ . "(unverified)" marks
+//! <https://docs.gitlab.com/ci/secrets/id_token_authentication/> . "(unverified)" marks
 //! text errors.md itself marks so.
 //!
 //! Matching is by case-insensitive substrings (wrappers such as google-github-actions
