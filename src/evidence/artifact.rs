@@ -127,6 +127,16 @@ impl Input {
         })
     }
 
+    /// The whole content as a stream, cheaply: the bytes in memory when they are all of
+    /// it, else the file again (a large export read past its head).
+    pub fn content(&self) -> std::io::Result<Box<dyn Read + Send + '_>> {
+        if self.truncated {
+            self.open()
+        } else {
+            Ok(Box::new(self.bytes.as_slice()))
+        }
+    }
+
     /// The whole content as a stream: the file again for a file (so a large export is
     /// never held in memory), else the bytes in memory. A directory has no content.
     pub fn open(&self) -> std::io::Result<Box<dyn Read + Send + '_>> {

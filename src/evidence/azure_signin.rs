@@ -85,13 +85,9 @@ impl EvidenceSource for AzureSigninSource {
         if matches!(input.origin, Origin::Directory(_)) || !sniff(&input.bytes) {
             return Recognition::NotMine;
         }
-        let read = if input.truncated {
-            match input.open() {
-                Ok(reader) => AzureSigninLog::read(reader),
-                Err(e) => Err(AzureSigninError::Reopen(e)),
-            }
-        } else {
-            AzureSigninLog::read(input.bytes.as_slice())
+        let read = match input.content() {
+            Ok(reader) => AzureSigninLog::read(reader),
+            Err(e) => Err(AzureSigninError::Reopen(e)),
         };
         match read {
             Ok(log) => Recognition::Loaded(Box::new(log)),

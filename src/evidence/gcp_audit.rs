@@ -100,13 +100,9 @@ impl EvidenceSource for GcpAuditLogSource {
         if matches!(input.origin, Origin::Directory(_)) || !sniff(&input.bytes) {
             return Recognition::NotMine;
         }
-        let read = if input.truncated {
-            match input.open() {
-                Ok(reader) => GcpAuditLog::read(reader),
-                Err(e) => Err(GcpAuditError::Reopen(e)),
-            }
-        } else {
-            GcpAuditLog::read(input.bytes.as_slice())
+        let read = match input.content() {
+            Ok(reader) => GcpAuditLog::read(reader),
+            Err(e) => Err(GcpAuditError::Reopen(e)),
         };
         match read {
             Ok(log) => Recognition::Loaded(Box::new(log)),
