@@ -32,3 +32,42 @@ fn is_unsafe(c: char) -> bool {
     (c.is_control() && c != '\n')
         || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
 }
+
+/// Run a loaded artifact through both passes of the engine, once alone and once beside
+/// `claims` (so correlation code runs), and check every text it places is terminal-safe.
+pub fn exercise_loaded(
+    loaded: &dyn oidc_triage::evidence::LoadedArtifact,
+    claims: &oidc_triage::token::Claims,
+) {
+    use oidc_triage::clock::Clock;
+    use oidc_triage::evidence::{Filters, Observations, SharedFacts};
+
+    if let Some(note) = loaded.note() {
+        assert_terminal_safe("note", &note);
+    }
+    for claims in [Vec::new(), vec![("claims.json".to_owned(), claims.clone())]] {
+        let mut facts = SharedFacts {
+            tokens: Vec::new(),
+            claims,
+            jwks: Vec::new(),
+            event_times: Vec::new(),
+            gcp_providers: Vec::new(),
+            filters: Filters::default(),
+            clock: Clock::fixed(NOW),
+            skew: SKEW,
+        };
+        loaded.share("fuzz.json", &mut facts);
+        let mut out = Observations::default();
+        loaded.contribute("fuzz.json", &facts, &mut out);
+        for e in &out.evidence {
+            assert_terminal_safe("evidence", &e.summary);
+            assert_terminal_safe("locator", &e.locator);
+        }
+        for f in &out.findings {
+            assert_terminal_safe("cause", &f.cause);
+        }
+        for n in &out.next_evidence {
+            assert_terminal_safe("next evidence", &n.what);
+        }
+    }
+}

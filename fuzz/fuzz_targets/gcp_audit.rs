@@ -10,9 +10,7 @@ mod common;
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use oidc_triage::clock::Clock;
 use oidc_triage::evidence::gcp_audit::GcpAuditLog;
-use oidc_triage::evidence::{Filters, LoadedArtifact, Observations, SharedFacts};
 use oidc_triage::token::Claims;
 
 static CLAIMS: LazyLock<Claims> = LazyLock::new(|| {
@@ -27,32 +25,5 @@ fuzz_target!(|data: &[u8]| {
     let Ok(log) = GcpAuditLog::read(data) else {
         return;
     };
-    if let Some(note) = log.note() {
-        common::assert_terminal_safe("note", &note);
-    }
-    for claims in [Vec::new(), vec![("claims.json".to_owned(), CLAIMS.clone())]] {
-        let mut facts = SharedFacts {
-            tokens: Vec::new(),
-            claims,
-            jwks: Vec::new(),
-            event_times: Vec::new(),
-            gcp_providers: Vec::new(),
-            filters: Filters::default(),
-            clock: Clock::fixed(common::NOW),
-            skew: common::SKEW,
-        };
-        log.share("fuzz.json", &mut facts);
-        let mut out = Observations::default();
-        log.contribute("fuzz.json", &facts, &mut out);
-        for e in &out.evidence {
-            common::assert_terminal_safe("evidence", &e.summary);
-            common::assert_terminal_safe("locator", &e.locator);
-        }
-        for f in &out.findings {
-            common::assert_terminal_safe("cause", &f.cause);
-        }
-        for n in &out.next_evidence {
-            common::assert_terminal_safe("next evidence", &n.what);
-        }
-    }
+    common::exercise_loaded(&log, &CLAIMS);
 });
