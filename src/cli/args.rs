@@ -36,6 +36,8 @@ pub enum Command {
     Diagnose(DiagnoseArgs),
     /// Static review of trust configurations: what each rule admits, its risk, the fix.
     Lint(LintArgs),
+    /// Practise the flow: lesson, play/break, ticket drills and the wrap-up (TUI).
+    Practice(PracticeArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -92,6 +94,18 @@ pub struct LintArgs {
     pub fail_on: FailOn,
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PracticeArgs {
+    /// Open on this scenario (its slug) rather than the menu.
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: Option<String>,
+    /// Add your own scenarios from this folder (e.g. a team's past incidents).
+    #[arg(long, value_name = "DIR")]
+    pub scenarios: Option<PathBuf>,
+    #[command(flatten)]
+    pub tui: TuiArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 pub use args::{
     Cli, ColorChoice, Command, CommonArgs, DecodeArgs, DecodeFormat, DiagnoseArgs, FailOn,
-    LintArgs, OutputFormat, TuiArgs,
+    LintArgs, OutputFormat, PracticeArgs, TuiArgs,
 };
 
 use crate::clock::Clock;
@@ -92,6 +92,12 @@ pub fn run(command: Command, streams: &mut Streams<'_>) -> Exit {
         Command::Decode(args) => decode(&args, streams),
         Command::Diagnose(args) => diagnose(&args, streams),
         Command::Lint(args) => lint::lint(&args, streams),
+        // main runs practice in the TUI; here (tests, or a build without the TUI) it
+        // can only say so.
+        Command::Practice(_) => {
+            streams.error("practice runs in the TUI: start it from a terminal");
+            Exit::Usage
+        }
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "oidc-triage", streams.stdout);
