@@ -9,6 +9,12 @@
 //! any `Write`. `text` escapes control characters and redacts secrets; `clock` fixes
 //! the instant checks are made at. The library prints nothing: the CLI and the TUI
 //! (in the binary) are thin layers over it.
+//!
+//! `practice` is the learning side on the same engine: the lesson and the wrap-up
+//! question bank (embedded from `assets/practice/`), drills whose answers come from
+//! diagnosing a scenario and whose distractors come from the other scenarios, the
+//! explanation rubric, the teach-a-friend summary and the atomically written progress
+//! file; `tui::practice` draws it.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
@@ -17,6 +23,7 @@ pub mod clock;
 pub mod diagnosis;
 pub mod evidence;
 pub mod policy;
+pub mod practice;
 pub mod report;
 pub mod sample;
 pub mod scenario;

@@ -13,6 +13,8 @@ fn main() -> ExitCode {
     let stdin_is_terminal = io::stdin().is_terminal();
     let stdout_is_terminal = io::stdout().is_terminal();
     let exit = match cli.command {
+        #[cfg(feature = "tui")]
+        Some(cli::Command::Practice(args)) => run_practice(&args, stdout_is_terminal),
         Some(command) => {
             let (mut stdout, mut stderr, mut stdin) =
                 (io::stdout().lock(), io::stderr().lock(), io::stdin().lock());
@@ -43,10 +45,17 @@ fn run_tui(cli: &Cli, stdin_is_terminal: bool, stdout_is_terminal: bool) -> Exit
         );
         return Exit::Usage;
     }
-    let (diagnosis, source) = if cli.inputs.is_empty() {
+    let (app, initial) = if cli.inputs.is_empty() {
+        let inputs = sample::sample_inputs();
+        let options = sample::sample_options();
         (
-            diagnose_inputs(&sample::sample_inputs(), &sample::sample_options()),
-            "built-in sample incident".to_owned(),
+            App::new(
+                diagnose_inputs(&inputs, &options),
+                "built-in sample incident",
+                inputs,
+                options,
+            ),
+            Vec::new(),
         )
     } else {
         let options = match cli::diagnose_options(&cli.common) {
@@ -56,31 +65,92 @@ fn run_tui(cli: &Cli, stdin_is_terminal: bool, stdout_is_terminal: bool) -> Exit
                 return Exit::Usage;
             }
         };
-        let mut inputs = Vec::new();
-        let mut stdin = io::stdin().lock();
+        // stdin is read now (the TUI takes the terminal next); files are opened by
+        // the worker, so a large export shows its progress instead of a blank wait.
+        let mut read = Vec::new();
+        let mut paths = Vec::new();
         for name in &cli.inputs {
-            match cli::read_input(name, &mut stdin) {
-                Ok(input) => inputs.push(input),
-                Err(e) => {
-                    eprintln!("oidc-triage: {e}");
-                    return Exit::Usage;
+            if name == "-" {
+                match cli::read_input(name, &mut io::stdin().lock()) {
+                    Ok(input) => read.push(input),
+                    Err(e) => {
+                        eprintln!("oidc-triage: {e}");
+                        return Exit::Usage;
+                    }
                 }
+            } else if std::path::Path::new(name).exists() {
+                paths.push(std::path::PathBuf::from(name));
+            } else {
+                eprintln!("oidc-triage: cannot read {name}: no such file or directory");
+                return Exit::Usage;
             }
         }
-        let count = inputs.len();
-        (
-            diagnose_inputs(&inputs, &options),
-            if count == 1 {
-                "1 input".to_owned()
-            } else {
-                format!("{count} inputs")
-            },
-        )
+        let count = cli.inputs.len();
+        let source = if count == 1 {
+            "1 input".to_owned()
+        } else {
+            format!("{count} inputs")
+        };
+        let (app, effect) = App::loading(source, paths, read, options);
+        (app, vec![effect])
     };
     match tui::run(
-        App::new(diagnosis, source),
+        app,
+        initial,
         TuiOptions {
             no_mouse: cli.tui.no_mouse,
+        },
+    ) {
+        Ok(()) => Exit::Ok,
+        Err(e) => {
+            eprintln!("oidc-triage: terminal error: {e}");
+            Exit::Usage
+        }
+    }
+}
+
+/// `oidc-triage practice [SCENARIO]`: the built-in scenarios plus `--scenarios DIR`.
+#[cfg(feature = "tui")]
+fn run_practice(args: &cli::PracticeArgs, stdout_is_terminal: bool) -> Exit {
+    use oidc_triage::tui::{self, TuiOptions, practice::Practice};
+
+    if !stdout_is_terminal || !io::stdin().is_terminal() {
+        eprintln!("oidc-triage: practice needs a terminal");
+        return Exit::Usage;
+    }
+    if let Some(dir) = &args.scenarios
+        && !dir.is_dir()
+    {
+        eprintln!("oidc-triage: --scenarios {}: not a folder", dir.display());
+        return Exit::Usage;
+    }
+    let (scenarios, errors) = oidc_triage::scenario::library(args.scenarios.as_deref());
+    if let Some(slug) = &args.scenario
+        && !scenarios.iter().any(|s| &s.slug == slug)
+    {
+        eprintln!(
+            "oidc-triage: no scenario `{}`; `oidc-triage scenarios list` shows them",
+            oidc_triage::text::escape_control(slug)
+        );
+        return Exit::Usage;
+    }
+    let mut practice = Practice::new(
+        scenarios,
+        oidc_triage::practice::default_progress_path(),
+        args.scenario.as_deref(),
+        tui::practice_seed(),
+    );
+    if let Some(first) = errors.first() {
+        let more = match errors.len() {
+            1 => String::new(),
+            n => format!(" (and {} more)", n - 1),
+        };
+        practice.set_status(format!("a scenario did not load: {first}{more}"));
+    }
+    match tui::run_practice(
+        practice,
+        TuiOptions {
+            no_mouse: args.tui.no_mouse,
         },
     ) {
         Ok(()) => Exit::Ok,

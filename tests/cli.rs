@@ -470,3 +470,272 @@ fn completions_and_man_page_are_generated() {
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains(".TH"));
 }
+
+// ---------------------------------------------------------------------------------
+// scenarios list | show SLUG | verify, with and without --scenarios DIR.
+
+/// A minimal valid scenario: a token alone stops at trust.
+fn user_scenario(title: &str) -> String {
+    format!(
+        "title = \"{title}\"\nticket = \"it fails\"\nplatform = \"github-actions\"\ncloud = \"aws\"\nnow = \"{SAMPLE_NOW}\"\nsources = [\"https://docs.github.com/en/actions/reference/security/oidc\"]\nexplanation = \"SECRET-EXPLANATION\"\n[expect]\nstopped_at = \"trust\"\nmax_risk = \"none\"\n[[question]]\nprompt = \"Which stage?\"\noptions = [\"token\", \"trust\"]\nanswer = 1\nwhy = \"SECRET-WHY\"\n"
+    )
+}
+
+/// A folder with one good user scenario (`team-incident`) and one broken one.
+fn user_library() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("team-incident");
+    std::fs::create_dir(&good).unwrap();
+    std::fs::write(
+        good.join("scenario.toml"),
+        user_scenario("Our own incident"),
+    )
+    .unwrap();
+    std::fs::copy(SAMPLE, good.join("id-token.json")).unwrap();
+    let broken = dir.path().join("team-broken");
+    std::fs::create_dir(&broken).unwrap();
+    std::fs::write(
+        broken.join("scenario.toml"),
+        user_scenario("x").replace("github-actions", "jenkins"),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn scenarios_list_prints_every_builtin_aligned() {
+    let o = run(&["scenarios", "list"], b"");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("SLUG"), "{out}");
+    let row = lines
+        .iter()
+        .find(|l| l.starts_with("aws-audience-default-github "))
+        .expect("a built-in scenario is listed");
+    for word in ["github-actions", "aws", "trust", "forgets the audience"] {
+        assert!(row.contains(word), "{row}");
+    }
+    // Aligned: every row's platform column starts where the header's does.
+    let column = lines[0].find("PLATFORM").unwrap();
+    assert_eq!(row.find("github-actions"), Some(column), "{out}");
+    assert!(out.contains("scenarios"), "a summary line");
+}
+
+#[test]
+fn scenarios_list_json_has_the_schema_and_every_field() {
+    let o = run(&["scenarios", "list", "--format", "json"], b"");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(doc["schema"], "oidc-triage/scenarios/v1");
+    let scenarios = doc["scenarios"].as_array().unwrap();
+    assert!(scenarios.len() >= 30, "{}", scenarios.len());
+    let slugs: Vec<&str> = scenarios
+        .iter()
+        .map(|s| s["slug"].as_str().unwrap())
+        .collect();
+    let mut sorted = slugs.clone();
+    sorted.sort();
+    assert_eq!(slugs, sorted, "sorted by slug");
+    let first = &scenarios[0];
+    for field in [
+        "slug",
+        "title",
+        "platform",
+        "cloud",
+        "stopped_at",
+        "max_risk",
+        "origin",
+    ] {
+        assert!(first[field].is_string(), "{field}: {first}");
+    }
+    assert_eq!(first["builtin"], true);
+}
+
+#[test]
+fn scenarios_show_hides_the_explanation_unless_revealed() {
+    let slug = "aws-audience-default-github";
+    let o = run(&["scenarios", "show", slug], b"");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    for part in [
+        "A hand-rolled token request",
+        "Ticket",
+        "github-actions",
+        "2026-03-03T14:02:10Z",
+        "token.txt",
+        "aws-trust-policy",
+        "https://docs.github.com/",
+        "trust.aws.audience-mismatch",
+        "--reveal",
+    ] {
+        assert!(out.contains(part), "{part} missing:\n{out}");
+    }
+    assert!(!out.contains("Explanation"), "{out}");
+    assert!(!out.contains("why:"), "{out}");
+    assert!(
+        !out.contains("owner's URL (`https"),
+        "the explanation stays hidden"
+    );
+
+    let o = run(&["scenarios", "show", slug, "--reveal"], b"");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("Explanation"), "{out}");
+    assert!(out.contains("why:"), "{out}");
+    assert!(out.contains('✓'), "the answer is marked: {out}");
+}
+
+#[test]
+fn scenarios_show_json_reveals_answers_only_on_request() {
+    let slug = "aws-audience-default-github";
+    let o = run(&["scenarios", "show", slug, "--format", "json"], b"");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(doc["schema"], "oidc-triage/scenarios/v1");
+    assert_eq!(doc["slug"], slug);
+    assert!(doc.get("explanation").is_none(), "{doc}");
+    assert!(doc["questions"][0].get("answer").is_none(), "{doc}");
+    let kinds: Vec<&str> = doc["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["jwks", "token", "aws-trust-policy"]);
+    assert_eq!(doc["expect"]["stopped_at"], "trust");
+
+    let o = run(
+        &["scenarios", "show", slug, "--format", "json", "--reveal"],
+        b"",
+    );
+    let doc: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(doc["explanation"].is_string(), "{doc}");
+    assert_eq!(doc["questions"][0]["answer"], 2);
+}
+
+#[test]
+fn scenarios_show_unknown_slug_is_a_usage_error_suggesting_the_closest() {
+    let o = run(&["scenarios", "show", "aws-audience-default-gitub"], b"");
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("aws-audience-default-gitub"), "{err}");
+    assert!(
+        err.contains("did you mean aws-audience-default-github"),
+        "{err}"
+    );
+    assert!(stdout(&o).is_empty());
+
+    let o = run(&["scenarios", "show", "\x1b[31mnothing-like-it"], b"");
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(!err.contains('\x1b'), "the slug is escaped: {err:?}");
+    assert!(err.contains("scenarios list"), "{err}");
+}
+
+#[test]
+fn scenarios_verify_passes_on_the_builtin_library() {
+    let o = run(&["scenarios", "verify"], b"");
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(out.lines().any(|l| l.starts_with("ok ")), "{out}");
+    assert!(!out.contains("MISMATCH"), "{out}");
+    assert!(out.contains("0 mismatched, 0 failed to load"), "{out}");
+
+    let o = run(&["scenarios", "verify", "--format", "json"], b"");
+    assert_eq!(o.status.code(), Some(0));
+    let doc: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(doc["schema"], "oidc-triage/scenarios/v1");
+    assert_eq!(doc["ok"], true);
+    assert_eq!(doc["mismatched"], 0);
+}
+
+#[test]
+fn scenarios_with_a_user_folder_lists_the_good_one_and_reports_the_broken_one() {
+    let dir = user_library();
+    let path = dir.path().to_str().unwrap();
+
+    let o = run(&["scenarios", "list", "--scenarios", path], b"");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("team-incident*"),
+        "a user scenario is marked: {out}"
+    );
+    assert!(out.contains("Our own incident"), "{out}");
+    assert!(
+        out.contains("aws-audience-default-github"),
+        "built-ins stay"
+    );
+    let err = stderr(&o);
+    assert!(err.contains("team-broken"), "{err}");
+    assert!(err.contains("jenkins"), "{err}");
+
+    let o = run(
+        &["scenarios", "show", "team-incident", "--scenarios", path],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("id-token.json"), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("SECRET-"), "{}", stdout(&o));
+
+    // verify: the good one passes, the broken one fails the run.
+    let o = run(&["scenarios", "--scenarios", path, "verify"], b"");
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("ok") && l.contains("team-incident")),
+        "{out}"
+    );
+    assert!(out.contains("ERROR"), "{out}");
+    assert!(out.contains("team-broken"), "{out}");
+    assert!(out.contains("1 failed to load"), "{out}");
+}
+
+#[test]
+fn scenarios_verify_reports_each_mismatch_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let wrong = dir.path().join("aws-audience-default-github");
+    std::fs::create_dir(&wrong).unwrap();
+    // Replaces the built-in of the same slug, and expects the wrong stage.
+    std::fs::write(
+        wrong.join("scenario.toml"),
+        user_scenario("Replaced").replace("stopped_at = \"trust\"", "stopped_at = \"audit\""),
+    )
+    .unwrap();
+    std::fs::copy(SAMPLE, wrong.join("id-token.json")).unwrap();
+    let path = dir.path().to_str().unwrap();
+    let o = run(&["scenarios", "verify", "--scenarios", path], b"");
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("MISMATCH") && l.contains("aws-audience-default-github")),
+        "{out}"
+    );
+    assert!(
+        out.contains("stopped_at: expected audit, got trust"),
+        "{out}"
+    );
+    assert!(out.contains("1 mismatched"), "{out}");
+}
+
+#[test]
+fn scenarios_with_a_missing_folder_is_a_usage_error_naming_it() {
+    let o = run(
+        &[
+            "scenarios",
+            "list",
+            "--scenarios",
+            "/nonexistent/team-scenarios",
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("/nonexistent/team-scenarios"),
+        "{}",
+        stderr(&o)
+    );
+}

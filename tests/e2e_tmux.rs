@@ -7,7 +7,11 @@
 //! - `token_file_with_jwks_and_now`: the TUI on the sample token file with `--jwks` and
 //!   `--now`; Ctrl-C exits 0 and leaves the alternate screen;
 //! - `decode_reads_a_pasted_token`: `decode -` reads a token pasted from a tmux buffer
-//!   and shows the platform but never the signature.
+//!   and shows the platform but never the signature;
+//! - `paste_into_the_tui`: the TUI on a trust policy; a token pasted with bracketed
+//!   paste is diagnosed in the background and the trust stage is marked failed; the
+//!   same token pasted without bracketed paste (a burst of keys) is a second paste,
+//!   not a storm of commands; `q` leaves the terminal clean.
 //!
 //! Each test runs its own tmux server (`-L`, a socket name unique to the test and the
 //! process) with no user config, and a guard kills that server however the test ends.
@@ -295,9 +299,19 @@ mod tui {
                 .is_some_and(|line| line.contains("q quit"))
     }
 
-    /// The stage boxes: the four lines under the title.
+    /// The inputs named on the command line are diagnosed (the worker reported back).
+    fn loaded(screen: &str) -> bool {
+        drawn(screen) && screen.contains("✓ diagnosed")
+    }
+
+    /// The stage boxes: the four lines from the first box's top border (under the
+    /// title and the summary).
     fn pipeline(screen: &str) -> Vec<&str> {
-        screen.lines().skip(1).take(4).collect()
+        screen
+            .lines()
+            .skip_while(|line| !line.trim_start().starts_with(['┌', '┏']))
+            .take(4)
+            .collect()
     }
 
     /// All five stage names in the stage boxes (not merely in the detail pane's title).
@@ -418,8 +432,8 @@ mod tui {
                 "--no-mouse",
             ]),
         );
-        let screen = tmux.wait_for("the five stages", drawn);
-        assert!(screen.contains("(1 input)"), "source missing:\n{screen}");
+        let screen = tmux.wait_for("the token file diagnosed", loaded);
+        assert!(screen.contains(" 1 input"), "source missing:\n{screen}");
         assert!(
             status_line(&screen).contains("? no evidence")
                 && stop_line(&screen).contains("◀ stops here"),
@@ -437,5 +451,71 @@ mod tui {
         });
         // Raw mode: Ctrl-C is a key, not SIGINT, and quits as cleanly as `q`.
         quit_cleanly(&tmux, "C-c");
+    }
+
+    #[test]
+    fn paste_into_the_tui() {
+        if !tmux_available("paste_into_the_tui") {
+            return;
+        }
+        let scenario = "scenarios/aws-audience-default-github";
+        let tmux = Tmux::start(
+            "paste",
+            WIDTH,
+            HEIGHT,
+            Path::new(MANIFEST_DIR),
+            &command_line(&[
+                &format!("{scenario}/trust-policy.json"),
+                "--jwks",
+                &format!("{scenario}/jwks.json"),
+                "--now",
+                "2026-03-03T14:02:10Z",
+                "--no-mouse",
+            ]),
+        );
+        tmux.wait_for("the five stages", drawn);
+        let token =
+            std::fs::read(Path::new(MANIFEST_DIR).join(scenario).join("token.txt")).unwrap();
+        tmux.load_buffer("tok", &token);
+        // `-p`: bracketed paste, as terminals send a paste when the app asks for it.
+        tmux.ok(&["paste-buffer", "-p", "-b", "tok", "-t", "t"]);
+        let screen = tmux.wait_for("the pasted token diagnosed", |s| {
+            drawn(s) && s.contains("paste 1") && s.contains("evidence stops at trust")
+        });
+        let statuses = status_line(&screen);
+        let bottom = stop_line(&screen);
+        let stop = bottom
+            .find('◀')
+            .unwrap_or_else(|| panic!("the stopped stage is not marked:\n{screen}"));
+        let before_stop: String = statuses
+            .chars()
+            .take(bottom[..stop].chars().count())
+            .collect();
+        assert_eq!(
+            before_stop.matches("passed").count(),
+            2,
+            "◀ should be under the trust box, after two passed stages:\n{screen}"
+        );
+        assert!(
+            screen.contains("aud"),
+            "the audience condition is shown:\n{screen}"
+        );
+        // Without -p the terminal types the text: a burst of keys that must become a
+        // second paste, not commands (it holds `q`, `w`, `d`, `a`…). Short, because
+        // crossterm reads the terminal 1 KiB at a time and leaves the rest of a longer
+        // unbracketed paste unread until the next key (closing note of issue 5).
+        let error = "AADSTS70021: No matching federated identity record found for presented \
+                     assertion. Assertion Issuer: 'https://token.actions.githubusercontent.com'. \
+                     Assertion Subject: 'repo:acme/payments-api:pull_request'. quit";
+        tmux.load_buffer("err", error.as_bytes());
+        tmux.ok(&["paste-buffer", "-b", "err", "-t", "t"]);
+        let screen = tmux.wait_for("the second paste diagnosed", |s| {
+            loaded(s) && s.contains("3 inputs") && s.contains("paste 2 ")
+        });
+        assert!(
+            !screen.contains("paste 3"),
+            "one burst, one paste:\n{screen}"
+        );
+        quit_cleanly(&tmux, "q");
     }
 }

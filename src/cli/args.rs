@@ -36,6 +36,8 @@ pub enum Command {
     Diagnose(DiagnoseArgs),
     /// Static review of trust configurations: what each rule admits, its risk, the fix.
     Lint(LintArgs),
+    /// The scenario library: list, show one (without spoilers) or verify them all.
+    Scenarios(ScenariosArgs),
     /// Practise the flow: lesson, play/break, ticket drills and the wrap-up (TUI).
     Practice(PracticeArgs),
     /// Print a shell completion script.
@@ -94,6 +96,41 @@ pub struct LintArgs {
     pub fail_on: FailOn,
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ScenariosArgs {
+    #[command(subcommand)]
+    pub command: ScenariosCommand,
+    /// Add your own scenarios from this folder of `<slug>/scenario.toml` folders; a
+    /// slug equal to a built-in one replaces it.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub scenarios: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = DecodeFormat::Text, global = true)]
+    pub format: DecodeFormat,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScenariosCommand {
+    /// One line per scenario: slug, platform, cloud, where it stops, title.
+    List,
+    /// One scenario: ticket, clock, artifacts, sources and what the diagnosis must show.
+    ///
+    /// The explanation and the answers stay hidden (they spoil the drill) unless
+    /// `--reveal` is given.
+    Show {
+        /// The scenario's slug (`scenarios list` shows them).
+        #[arg(value_name = "SLUG")]
+        slug: String,
+        /// Also print the explanation and the questions' answers.
+        #[arg(long)]
+        reveal: bool,
+    },
+    /// Run the engine on every scenario and compare with what each declares; exit 1 on
+    /// any mismatch or scenario that does not load.
+    Verify,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 
 mod args;
 mod lint;
+mod scenarios;
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -10,7 +11,7 @@ use std::sync::Arc;
 
 pub use args::{
     Cli, ColorChoice, Command, CommonArgs, DecodeArgs, DecodeFormat, DiagnoseArgs, FailOn,
-    LintArgs, OutputFormat, PracticeArgs, TuiArgs,
+    LintArgs, OutputFormat, PracticeArgs, ScenariosArgs, ScenariosCommand, TuiArgs,
 };
 
 use crate::clock::Clock;
@@ -92,6 +93,7 @@ pub fn run(command: Command, streams: &mut Streams<'_>) -> Exit {
         Command::Decode(args) => decode(&args, streams),
         Command::Diagnose(args) => diagnose(&args, streams),
         Command::Lint(args) => lint::lint(&args, streams),
+        Command::Scenarios(args) => scenarios::scenarios(&args, streams),
         // main runs practice in the TUI; here (tests, or a build without the TUI) it
         // can only say so.
         Command::Practice(_) => {

@@ -3,6 +3,7 @@
 //! status"): runtime beats static, the latest attempt decides, a silent stage before
 //! a passed one is implied, stages after a failure are not reached.
 
+use std::borrow::Borrow;
 use std::sync::Arc;
 
 use super::catalog::{ROLE_RUNTIME_DISAGREES, TRUST_RUNTIME_DISAGREES};
@@ -24,6 +25,9 @@ pub struct DiagnoseOptions {
     pub jwks: Option<(String, Arc<Jwks>)>,
     /// `--role`, `--subject`, `--since`, `--until`.
     pub filters: crate::evidence::Filters,
+    /// What-if: claims changed in every token and claim set before trust is evaluated
+    /// (the token stage still judges the token as issued).
+    pub claim_edits: Vec<super::ClaimEdit>,
 }
 
 impl Default for DiagnoseOptions {
@@ -33,25 +37,26 @@ impl Default for DiagnoseOptions {
             skew: 60,
             jwks: None,
             filters: crate::evidence::Filters::default(),
+            claim_edits: Vec::new(),
         }
     }
 }
 
 /// Diagnose a set of inputs.
-pub fn diagnose_inputs(inputs: &[Input], options: &DiagnoseOptions) -> Diagnosis {
+pub fn diagnose_inputs<I: Borrow<Input>>(inputs: &[I], options: &DiagnoseOptions) -> Diagnosis {
     diagnose(inputs, options, Clock::wall)
 }
 
 /// Diagnose with an injectable wall clock (tests, replays).
-pub fn diagnose(
-    inputs: &[Input],
+pub fn diagnose<I: Borrow<Input>>(
+    inputs: &[I],
     options: &DiagnoseOptions,
     wall_clock: impl FnOnce() -> Clock,
 ) -> Diagnosis {
     let sources = sources();
     let recognised: Vec<_> = inputs
         .iter()
-        .map(|input| recognise(input, &sources))
+        .map(|input| recognise(input.borrow(), &sources))
         .collect();
 
     let mut facts = SharedFacts {
@@ -86,6 +91,7 @@ pub fn diagnose(
             }
         }
     }
+    apply_claim_edits(&mut facts, &options.claim_edits);
     facts.clock = match (options.now, facts.event_times.iter().max()) {
         (Some(now), _) => Clock::fixed(now),
         (None, Some(&event)) => Clock {
@@ -103,7 +109,48 @@ pub fn diagnose(
     }
 
     let artifacts = recognised.into_iter().map(|r| r.summary).collect();
-    finish(out, artifacts, facts.clock)
+    let mut diagnosis = finish(out, artifacts, facts.clock);
+    if !options.claim_edits.is_empty() {
+        let edits: Vec<String> = options
+            .claim_edits
+            .iter()
+            .map(|e| match &e.value {
+                Some(v) => format!("{} = {}", e.claim, crate::token::claims::display_value(v)),
+                None => format!("{} removed", e.claim),
+            })
+            .collect();
+        diagnosis.summary = format!("what-if ({}): {}", edits.join(", "), diagnosis.summary);
+        diagnosis.edits = options.claim_edits.clone();
+    }
+    diagnosis
+}
+
+/// Change the claims every later artifact sees: trust policies evaluate the edited
+/// claims, while the token's own evidence (signature, times) stays as issued.
+fn apply_claim_edits(facts: &mut SharedFacts, edits: &[super::ClaimEdit]) {
+    if edits.is_empty() {
+        return;
+    }
+    let apply = |claims: &mut crate::token::claims::Claims| {
+        for edit in edits {
+            match &edit.value {
+                Some(v) => {
+                    claims.0.insert(edit.claim.clone(), v.clone());
+                }
+                None => {
+                    claims.0.remove(&edit.claim);
+                }
+            }
+        }
+    };
+    for shared in &mut facts.tokens {
+        let mut token = (*shared.token).clone();
+        apply(&mut token.claims);
+        shared.token = Arc::new(token);
+    }
+    for (_, claims) in &mut facts.claims {
+        apply(claims);
+    }
 }
 
 /// What runtime evidence of one stage says: an untimed failure is a property of an
@@ -280,6 +327,8 @@ pub(crate) fn finish(
         artifacts,
         clock,
         summary,
+        edits: Vec::new(),
+        tokens: out.tokens,
     }
 }
 

@@ -74,6 +74,23 @@ impl TrustSummary {
     }
 }
 
+/// A token or claim set as decoded for the diagnosis: the claims table of the token
+/// stage (meanings, relative times) without decoding twice.
+#[derive(Clone, Debug)]
+pub struct TokenView {
+    /// The artifact it came from.
+    pub artifact: String,
+    pub report: crate::token::TokenReport,
+}
+
+/// A claim changed for a what-if diagnosis ("set `sub` to the pull-request form").
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClaimEdit {
+    pub claim: String,
+    /// `None` removes the claim.
+    pub value: Option<serde_json::Value>,
+}
+
 /// The result of a diagnosis (not an error: a failed stage is a finding, not a fault).
 #[derive(Clone, Debug, Serialize)]
 pub struct Diagnosis {
@@ -91,6 +108,12 @@ pub struct Diagnosis {
     pub clock: Clock,
     /// One line for people and tickets.
     pub summary: String,
+    /// Claims changed for a what-if diagnosis; empty for a real one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub edits: Vec<ClaimEdit>,
+    /// The tokens and claim sets as decoded (not in the JSON: `decode` gives them).
+    #[serde(skip)]
+    pub tokens: Vec<TokenView>,
 }
 
 impl Diagnosis {

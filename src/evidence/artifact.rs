@@ -143,7 +143,7 @@ impl Input {
         match &self.origin {
             Origin::File(path) => Ok(Box::new(std::io::BufReader::with_capacity(
                 1 << 20,
-                std::fs::File::open(path)?,
+                super::meter::metered(super::meter::current(), std::fs::File::open(path)?),
             ))),
             Origin::Directory(path) => Err(std::io::Error::other(format!(
                 "{} is a directory",

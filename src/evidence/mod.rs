@@ -11,6 +11,7 @@ pub mod cloudtrail;
 pub mod error_text;
 pub mod gcp_audit;
 mod jwks;
+pub mod meter;
 pub mod policy;
 mod token;
 pub mod workflow;
@@ -120,6 +121,8 @@ pub struct Observations {
     pub next_evidence: Vec<NextEvidence>,
     pub trust: Option<TrustSummary>,
     pub what_if: Vec<WhatIf>,
+    /// Each token or claim set as decoded, for the front ends' claims table.
+    pub tokens: Vec<crate::diagnosis::TokenView>,
     /// Evidence already recorded, so a finding's proof is placed once (a policy with
     /// thousands of rules must not make this quadratic).
     seen: std::collections::HashSet<Evidence>,

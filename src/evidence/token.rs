@@ -10,6 +10,7 @@ use super::{
     ArtifactKind, EvidenceSource, Input, LoadedArtifact, Observations, Recognition, SharedFacts,
     SharedToken,
 };
+use crate::diagnosis::TokenView;
 use crate::diagnosis::{Evidence, Outcome, Stage};
 use crate::text::escape_control;
 use crate::token::claims::Claims;
@@ -69,6 +70,10 @@ impl LoadedArtifact for LoadedToken {
             &from,
         );
         place(&report, artifact, self.0.form.locator(), out);
+        out.tokens.push(TokenView {
+            artifact: artifact.to_owned(),
+            report,
+        });
     }
 }
 
@@ -106,6 +111,10 @@ impl LoadedArtifact for LoadedClaims {
         };
         let report = inspect_claims(&self.0, facts.clock, facts.skew, &from);
         place(&report, artifact, "claims".to_owned(), out);
+        out.tokens.push(TokenView {
+            artifact: artifact.to_owned(),
+            report,
+        });
     }
 }
 

@@ -3,13 +3,15 @@
 //! that triages real incidents on a scenario's artifacts, at the scenario's clock, and
 //! compares the diagnosis with what the scenario declares (DESIGN.md "Scenarios").
 
+mod builtin;
+
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::clock::{Clock, parse_rfc3339};
 use crate::diagnosis::{DiagnoseOptions, Diagnosis, Risk, Stage, catalog, diagnose};
-use crate::evidence::{Input, InputError};
+use crate::evidence::{Input, InputError, Origin};
 use crate::token::Cloud;
 use crate::token::platform::Platform;
 
@@ -17,7 +19,7 @@ use crate::token::platform::Platform;
 pub const SCENARIO_FILE: &str = "scenario.toml";
 
 /// What the diagnosis must show.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     /// A stage name, or `none` when all five pass.
@@ -33,7 +35,7 @@ pub struct Expect {
 }
 
 /// A multiple-choice question about the scenario.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Question {
     pub prompt: String,
@@ -43,7 +45,7 @@ pub struct Question {
 }
 
 /// `scenario.toml`.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioSpec {
     pub title: String,
@@ -59,15 +61,25 @@ pub struct ScenarioSpec {
     pub question: Vec<Question>,
 }
 
+/// Where a scenario was loaded from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScenarioOrigin {
+    /// Embedded in the binary at build time (`build.rs` walks `scenarios/`), so an
+    /// installed binary has its library without the source tree.
+    Builtin,
+    /// A folder on disk (`--scenarios DIR`, or the source tree in tests).
+    Folder(PathBuf),
+}
+
 /// A loaded scenario.
 #[derive(Clone, Debug)]
 pub struct Scenario {
     pub slug: String,
-    pub dir: PathBuf,
+    pub origin: ScenarioOrigin,
     pub spec: ScenarioSpec,
     /// Unix seconds of `now`.
     pub now: i64,
-    /// Every other file of the folder, by name.
+    /// Every other file of the folder, by name (sorted).
     pub inputs: Vec<Input>,
 }
 
@@ -75,12 +87,14 @@ pub struct Scenario {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ScenarioError {
+    /// A file or folder cannot be read.
     #[error("{path}: {source}")]
     Io {
         path: String,
         #[source]
         source: std::io::Error,
     },
+    /// An artifact cannot be read (too large, unreadable).
     #[error("{path}: {source}")]
     Input {
         path: String,
@@ -99,15 +113,27 @@ pub enum ScenarioError {
     },
 }
 
-fn invalid(path: &Path, field: &str, message: impl Into<String>) -> ScenarioError {
+impl ScenarioError {
+    /// Where the error is: the file or folder as the user would find it.
+    pub fn path(&self) -> &str {
+        match self {
+            ScenarioError::Io { path, .. }
+            | ScenarioError::Input { path, .. }
+            | ScenarioError::Toml { path, .. }
+            | ScenarioError::Invalid { path, .. } => path,
+        }
+    }
+}
+
+fn invalid(path: &str, field: &str, message: impl Into<String>) -> ScenarioError {
     ScenarioError::Invalid {
-        path: path.display().to_string(),
+        path: path.to_owned(),
         field: field.to_owned(),
         message: message.into(),
     }
 }
 
-fn validate(spec: &ScenarioSpec, path: &Path) -> Result<i64, ScenarioError> {
+fn validate(spec: &ScenarioSpec, path: &str) -> Result<i64, ScenarioError> {
     if !Platform::ALL.iter().any(|p| p.name() == spec.platform) {
         return Err(invalid(
             path,
@@ -176,18 +202,14 @@ fn validate(spec: &ScenarioSpec, path: &Path) -> Result<i64, ScenarioError> {
 }
 
 impl Scenario {
-    /// Load a scenario folder.
+    /// Load a scenario folder (`<slug>/scenario.toml` and its artifacts); the slug is
+    /// the folder's name.
     pub fn load(dir: &Path) -> Result<Scenario, ScenarioError> {
         let path = dir.join(SCENARIO_FILE);
         let text = std::fs::read_to_string(&path).map_err(|source| ScenarioError::Io {
             path: path.display().to_string(),
             source,
         })?;
-        let spec: ScenarioSpec = toml::from_str(&text).map_err(|e| ScenarioError::Toml {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
-        let now = validate(&spec, &path)?;
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(|source| ScenarioError::Io {
                 path: dir.display().to_string(),
@@ -213,13 +235,70 @@ impl Scenario {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        Scenario::assemble(
+            slug,
+            ScenarioOrigin::Folder(dir.to_owned()),
+            &path.display().to_string(),
+            &text,
+            inputs,
+        )
+    }
+
+    /// A scenario from its parts in memory: `scenario.toml`'s text and the artifacts
+    /// as `(file name, bytes)`. This is how the built-in library (embedded by
+    /// `build.rs`) is loaded; it is validated exactly as [`Scenario::load`] validates
+    /// a folder.
+    pub fn from_files(
+        slug: &str,
+        toml_text: &str,
+        files: Vec<(String, Vec<u8>)>,
+    ) -> Result<Scenario, ScenarioError> {
+        let mut inputs: Vec<Input> = files
+            .into_iter()
+            .filter(|(name, _)| name != SCENARIO_FILE)
+            .map(|(name, bytes)| Input {
+                name,
+                size: bytes.len() as u64,
+                bytes,
+                origin: Origin::Builtin,
+                truncated: false,
+            })
+            .collect();
+        inputs.sort_by(|a, b| a.name.cmp(&b.name));
+        Scenario::assemble(
+            slug.to_owned(),
+            ScenarioOrigin::Builtin,
+            &format!("{slug}/{SCENARIO_FILE}"),
+            toml_text,
+            inputs,
+        )
+    }
+
+    /// The one place a scenario's spec is parsed and validated, whatever it came from.
+    fn assemble(
+        slug: String,
+        origin: ScenarioOrigin,
+        path: &str,
+        toml_text: &str,
+        inputs: Vec<Input>,
+    ) -> Result<Scenario, ScenarioError> {
+        let spec: ScenarioSpec = toml::from_str(toml_text).map_err(|e| ScenarioError::Toml {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        let now = validate(&spec, path)?;
         Ok(Scenario {
             slug,
-            dir: dir.to_owned(),
+            origin,
             spec,
             now,
             inputs,
         })
+    }
+
+    /// True when the scenario ships with the binary.
+    pub fn is_builtin(&self) -> bool {
+        self.origin == ScenarioOrigin::Builtin
     }
 
     /// Every scenario folder under `root`, sorted by slug; a folder that fails to load
@@ -288,5 +367,182 @@ impl Scenario {
             ));
         }
         mismatches
+    }
+}
+
+/// The scenario library: the built-in scenarios (embedded in the binary) plus those in
+/// `extra`, a folder of `<slug>/scenario.toml` folders (`--scenarios DIR`: a team's own
+/// past incidents), sorted by slug.
+///
+/// A user scenario whose slug equals a built-in one **replaces** it, so a team can
+/// adapt a built-in incident to its own accounts and names. A folder that fails to
+/// load is returned among the errors and replaces nothing (the built-in stays), so a
+/// typo never silently hides a scenario. An unreadable `extra` folder is one error.
+pub fn library(extra: Option<&Path>) -> (Vec<Scenario>, Vec<ScenarioError>) {
+    let mut scenarios = Vec::new();
+    let mut errors = Vec::new();
+    for entry in builtin::BUILTIN {
+        let files = entry
+            .files
+            .iter()
+            .map(|(name, bytes)| ((*name).to_owned(), bytes.to_vec()))
+            .collect();
+        let loaded = match std::str::from_utf8(entry.toml) {
+            Ok(text) => Scenario::from_files(entry.slug, text, files),
+            Err(e) => Err(invalid(
+                &format!("{}/{SCENARIO_FILE}", entry.slug),
+                SCENARIO_FILE,
+                format!("not UTF-8: {e}"),
+            )),
+        };
+        match loaded {
+            Ok(s) => scenarios.push(s),
+            Err(e) => errors.push(e),
+        }
+    }
+    if let Some(root) = extra {
+        match Scenario::load_all(root) {
+            Ok(loaded) => {
+                for result in loaded {
+                    match result {
+                        Ok(user) => {
+                            scenarios.retain(|s| s.slug != user.slug);
+                            scenarios.push(user);
+                        }
+                        Err(e) => errors.push(e),
+                    }
+                }
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    scenarios.sort_by(|a, b| a.slug.cmp(&b.slug));
+    (scenarios, errors)
+}
+
+/// The slugs closest to a mistyped one (for "did you mean …"), best first, at most
+/// three: slugs that contain it or that it contains, then those within a small edit
+/// distance.
+pub fn closest_slugs<'a>(wanted: &str, slugs: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let wanted = wanted.to_lowercase();
+    let mut ranked: Vec<(usize, &str)> = slugs
+        .into_iter()
+        .filter_map(|slug| {
+            let distance = if slug.contains(wanted.as_str()) || wanted.contains(slug) {
+                0
+            } else {
+                edit_distance(&wanted, slug)
+            };
+            // Within about a third of the slug's length, else it is not a near miss.
+            (distance <= (wanted.chars().count() / 3).max(2)).then_some((distance, slug))
+        })
+        .collect();
+    ranked.sort();
+    ranked.into_iter().take(3).map(|(_, slug)| slug).collect()
+}
+
+/// Levenshtein distance over chars.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_library_loads_without_errors_and_is_sorted() {
+        let (scenarios, errors) = library(None);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(!scenarios.is_empty());
+        assert!(scenarios.iter().all(Scenario::is_builtin));
+        assert!(scenarios.windows(2).all(|w| w[0].slug < w[1].slug));
+    }
+
+    #[test]
+    fn from_files_validates_like_load() {
+        let toml = "title = \"x\"\nticket = \"x\"\nplatform = \"nowhere\"\ncloud = \"aws\"\nnow = \"2026-03-02T10:15:00Z\"\nsources = [\"https://example.com\"]\nexplanation = \"x\"\n[expect]\nstopped_at = \"trust\"\nmax_risk = \"none\"\n";
+        let err = Scenario::from_files("bad", toml, Vec::new()).unwrap_err();
+        assert!(
+            err.to_string().contains("bad/scenario.toml: platform"),
+            "{err}"
+        );
+        let fixed = toml.replace("nowhere", "github-actions");
+        let ok = Scenario::from_files(
+            "ok",
+            &fixed,
+            vec![
+                ("b.txt".into(), b"b".to_vec()),
+                ("a.txt".into(), b"a".to_vec()),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            ok.inputs
+                .iter()
+                .map(|i| i.name.as_str())
+                .collect::<Vec<_>>(),
+            ["a.txt", "b.txt"]
+        );
+        assert!(ok.is_builtin());
+    }
+
+    #[test]
+    fn a_user_scenario_replaces_the_builtin_of_the_same_slug() {
+        let (builtin, _) = library(None);
+        let first = builtin[0].slug.clone();
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join(&first);
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::write(
+            folder.join(SCENARIO_FILE),
+            "title = \"mine\"\nticket = \"x\"\nplatform = \"github-actions\"\ncloud = \"aws\"\nnow = \"2026-03-02T10:15:00Z\"\nsources = [\"https://example.com\"]\nexplanation = \"x\"\n[expect]\nstopped_at = \"workflow\"\nmax_risk = \"none\"\n",
+        )
+        .unwrap();
+        let (scenarios, errors) = library(Some(dir.path()));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(scenarios.len(), builtin.len());
+        let replaced = scenarios.iter().find(|s| s.slug == first).unwrap();
+        assert_eq!(replaced.spec.title, "mine");
+        assert!(!replaced.is_builtin());
+    }
+
+    #[test]
+    fn an_unreadable_extra_folder_is_one_error() {
+        let (scenarios, errors) = library(Some(Path::new("/nonexistent/oidc-triage-scenarios")));
+        assert!(!scenarios.is_empty());
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].path().contains("nonexistent"));
+    }
+
+    #[test]
+    fn closest_slugs_suggests_near_misses() {
+        let slugs = [
+            "aws-audience-default-github",
+            "azure-aadsts70021-subject",
+            "gcp-attribute-condition-rejects",
+        ];
+        assert_eq!(
+            closest_slugs("aws-audience-default-gitub", slugs),
+            ["aws-audience-default-github"]
+        );
+        assert_eq!(
+            closest_slugs("aadsts70021", slugs),
+            ["azure-aadsts70021-subject"]
+        );
+        assert!(closest_slugs("zzzz", slugs).is_empty());
     }
 }

@@ -1,20 +1,33 @@
 //! The triage TUI, in The Elm Architecture: one [`App`] state, one [`Message`] enum,
-//! [`update`] and a pure [`view`]. `run` owns the terminal: it restores it on every
-//! exit path (ratatui's init installs a panic hook that does so).
+//! [`update`] (which returns the [`Effect`]s it wants) and a pure [`view`]. `run` owns
+//! the terminal, the background [`worker`] and the [`clipboard`]: it restores the
+//! terminal on every exit path (ratatui's init installs a panic hook that does so; ours
+//! turns mouse reporting and bracketed paste off first).
 
 mod app;
-mod view;
+pub mod clipboard;
+pub mod editor;
+pub mod practice;
+mod strings;
+pub mod view;
+pub mod worker;
 
-use std::io;
-use std::time::Duration;
+use std::io::{self, Write};
+use std::time::{Duration, Instant};
 
-pub use app::{App, Message, update};
+pub use app::{
+    App, Effect, Message, Overlay, Pane, Running, Search, Status, WhatIfEditor, focus_stage,
+    human_bytes, one_line_summary, update,
+};
 use crossterm::event::{
-    self, DisableMouseCapture, EnableMouseCapture, Event, KeyCode, KeyEventKind, KeyModifiers,
-    MouseButton, MouseEventKind,
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
 };
 use crossterm::execute;
 pub use view::view;
+
+use clipboard::Clipboard;
+use worker::Worker;
 
 /// Options for a TUI session.
 #[derive(Clone, Copy, Debug, Default)]
@@ -23,22 +36,23 @@ pub struct TuiOptions {
     pub no_mouse: bool,
 }
 
-/// Translate a terminal event to a message.
-pub fn message_for(event: &Event) -> Option<Message> {
+/// How often the screen refreshes while nothing happens (spinner, progress).
+const TICK: Duration = Duration::from_millis(100);
+/// This many keys arriving in one read are a paste from a terminal without bracketed
+/// paste, not typing: they become one paste rather than commands (a token's `q` must
+/// never quit).
+pub const PASTE_BURST_KEYS: usize = 12;
+/// Input that pauses this long has ended (one burst, or one keypress).
+const BURST_GAP: Duration = Duration::from_millis(5);
+/// Within a burst, a pause shorter than this is the next chunk of the same paste.
+const BURST_CONTINUES: Duration = Duration::from_millis(60);
+/// A bound on one read, so a paste of megabytes still lets the screen redraw.
+const MAX_EVENTS_PER_READ: usize = 1 << 20;
+
+/// Translate a terminal event to a message, given what has the keyboard.
+pub fn message_for(app: &App, event: &Event) -> Option<Message> {
     match event {
-        Event::Key(key) if key.kind != KeyEventKind::Release => match key.code {
-            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                Some(Message::Quit)
-            }
-            KeyCode::Char('q') => Some(Message::Quit),
-            KeyCode::Left | KeyCode::Char('h') | KeyCode::BackTab => Some(Message::PreviousStage),
-            KeyCode::Right | KeyCode::Char('l') | KeyCode::Tab => Some(Message::NextStage),
-            KeyCode::Down | KeyCode::Char('j') => Some(Message::ScrollDown),
-            KeyCode::Up | KeyCode::Char('k') => Some(Message::ScrollUp),
-            KeyCode::Char('?') => Some(Message::ToggleHelp),
-            KeyCode::Esc => Some(Message::CloseOverlay),
-            _ => None,
-        },
+        Event::Key(key) if key.kind != KeyEventKind::Release => key_message(app, key),
         Event::Mouse(mouse) => match mouse.kind {
             MouseEventKind::Down(MouseButton::Left) => Some(Message::Click {
                 column: mouse.column,
@@ -48,42 +62,393 @@ pub fn message_for(event: &Event) -> Option<Message> {
             MouseEventKind::ScrollUp => Some(Message::ScrollUp),
             _ => None,
         },
-        Event::Resize(..) => Some(Message::Redraw),
+        Event::Paste(text) => Some(Message::Paste(text.clone())),
+        Event::Resize(width, height) => Some(Message::Resize {
+            width: *width,
+            height: *height,
+        }),
         _ => None,
     }
 }
 
-/// Run the TUI until the user quits.
-pub fn run(mut app: App, options: TuiOptions) -> io::Result<()> {
+fn key_message(app: &App, key: &KeyEvent) -> Option<Message> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl && key.code == KeyCode::Char('c') {
+        return Some(Message::Quit);
+    }
+    if ctrl && key.code == KeyCode::Char('v') {
+        return Some(Message::PasteFromClipboard);
+    }
+    if app.typing() {
+        return Some(match key.code {
+            KeyCode::Char('u') if ctrl => Message::ClearField,
+            KeyCode::Char('a') if ctrl => Message::CursorHome,
+            KeyCode::Char('e') if ctrl => Message::CursorEnd,
+            KeyCode::Char(c) => Message::Char(c),
+            KeyCode::Backspace => Message::Backspace,
+            KeyCode::Delete => Message::Delete,
+            KeyCode::Left => Message::CursorLeft,
+            KeyCode::Right => Message::CursorRight,
+            KeyCode::Home => Message::CursorHome,
+            KeyCode::End => Message::CursorEnd,
+            KeyCode::Enter => Message::Submit,
+            KeyCode::Esc => Message::Back,
+            _ => return None,
+        });
+    }
+    if let Overlay::WhatIf(_) = app.overlay {
+        return Some(match key.code {
+            KeyCode::Char('p') => Message::PullRequestSubject,
+            KeyCode::Char('x') | KeyCode::Delete => Message::RemoveClaim,
+            KeyCode::Char('r') => Message::ResetWhatIf,
+            KeyCode::Char('w') | KeyCode::Esc => Message::Back,
+            KeyCode::Char('q') => Message::Quit,
+            KeyCode::Down | KeyCode::Char('j') => Message::ScrollDown,
+            KeyCode::Up | KeyCode::Char('k') => Message::ScrollUp,
+            KeyCode::Enter => Message::Open,
+            KeyCode::Char('?') => Message::ToggleHelp,
+            _ => return None,
+        });
+    }
+    Some(match key.code {
+        KeyCode::Char('q') => Message::Quit,
+        KeyCode::Left | KeyCode::Char('h') => Message::PreviousStage,
+        KeyCode::Right | KeyCode::Char('l') => Message::NextStage,
+        KeyCode::Char(c @ '1'..='5') => {
+            Message::SelectStage(crate::diagnosis::Stage::ALL[usize::from(c as u8 - b'1')])
+        }
+        KeyCode::Tab => Message::FocusNext,
+        KeyCode::BackTab => Message::FocusPrevious,
+        KeyCode::Down | KeyCode::Char('j') => Message::ScrollDown,
+        KeyCode::Up | KeyCode::Char('k') => Message::ScrollUp,
+        KeyCode::PageDown | KeyCode::Char(' ') => Message::PageDown,
+        KeyCode::PageUp => Message::PageUp,
+        KeyCode::Home | KeyCode::Char('g') => Message::Top,
+        KeyCode::End | KeyCode::Char('G') => Message::Bottom,
+        KeyCode::Enter => Message::Open,
+        KeyCode::Esc => Message::Back,
+        KeyCode::Char('?') => Message::ToggleHelp,
+        KeyCode::Char('a') => Message::OpenAddEvidence,
+        KeyCode::Char('v') => Message::PasteFromClipboard,
+        KeyCode::Char('d') | KeyCode::Delete => Message::RemoveArtifact,
+        KeyCode::Char('c') => Message::CopyReport,
+        KeyCode::Char('y') => Message::CopySummary,
+        KeyCode::Char('/') => Message::StartSearch,
+        KeyCode::Char('n') => Message::NextMatch,
+        KeyCode::Char('N') => Message::PreviousMatch,
+        KeyCode::Char('w') => Message::OpenWhatIf,
+        KeyCode::Char('r') => Message::ResetWhatIf,
+        KeyCode::Char('p') => Message::OpenPractice,
+        _ => return None,
+    })
+}
+
+/// Turn one read of events into messages. A burst of plain keys is a paste from a
+/// terminal that has no bracketed paste: it becomes one [`Message::Paste`].
+pub fn messages_for(app: &App, events: &[Event]) -> Vec<Message> {
+    if is_burst(events) {
+        let text: String = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Key(k) if k.kind != KeyEventKind::Release => Some(match k.code {
+                    KeyCode::Char(c) => c,
+                    KeyCode::Tab => '\t',
+                    _ => '\n',
+                }),
+                _ => None,
+            })
+            .collect();
+        return vec![Message::Paste(text)];
+    }
+    events.iter().filter_map(|e| message_for(app, e)).collect()
+}
+
+/// Many plain keys at once: a paste, not typing.
+fn is_burst(events: &[Event]) -> bool {
+    let typed: Vec<&KeyEvent> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Key(k) if k.kind != KeyEventKind::Release => Some(k),
+            _ => None,
+        })
+        .collect();
+    let plain = |k: &KeyEvent| {
+        matches!(k.code, KeyCode::Char(_) | KeyCode::Enter | KeyCode::Tab)
+            && !k.modifiers.contains(KeyModifiers::CONTROL)
+    };
+    typed.len() >= PASTE_BURST_KEYS && typed.iter().all(|k| plain(k))
+}
+
+/// Which screen has the keyboard.
+enum Screen {
+    Triage,
+    Practice,
+}
+
+/// The screens of one session: the triage app, practice mode once opened, and the
+/// triage app a practice trace replaced (Esc brings practice back).
+struct Session {
+    app: App,
+    practice: Option<Box<practice::Practice>>,
+    screen: Screen,
+    /// Practice was opened from the triage screen (its Esc goes back there).
+    practice_from_triage: bool,
+    /// The triage app under a practice trace.
+    traced_over: Option<App>,
+}
+
+/// Run the TUI until the user quits. `initial` are effects to perform first (the
+/// diagnosis of the inputs named on the command line).
+pub fn run(app: App, initial: Vec<Effect>, options: TuiOptions) -> io::Result<()> {
+    let session = Session {
+        app,
+        practice: None,
+        screen: Screen::Triage,
+        practice_from_triage: false,
+        traced_over: None,
+    };
+    run_session(session, initial, options)
+}
+
+/// Run practice mode (`oidc-triage practice`) until the user quits.
+pub fn run_practice(practice: practice::Practice, options: TuiOptions) -> io::Result<()> {
+    let options_for_app = crate::diagnosis::DiagnoseOptions::default();
+    let empty =
+        crate::diagnosis::diagnose(&[] as &[crate::evidence::Input], &options_for_app, || {
+            crate::clock::Clock::fixed(0)
+        });
+    let session = Session {
+        app: App::new(empty, "practice", Vec::new(), options_for_app),
+        practice: Some(Box::new(practice)),
+        screen: Screen::Practice,
+        practice_from_triage: false,
+        traced_over: None,
+    };
+    run_session(session, Vec::new(), options)
+}
+
+/// A practice session's seed: different every run, so drills and the wrap-up vary.
+pub fn practice_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(7, |d| d.as_nanos() as u64)
+}
+
+fn run_session(mut session: Session, initial: Vec<Effect>, options: TuiOptions) -> io::Result<()> {
     let mut terminal = ratatui::try_init()?;
+    let _ = execute!(io::stdout(), EnableBracketedPaste);
     if !options.no_mouse {
         let _ = execute!(io::stdout(), EnableMouseCapture);
-        // ratatui's hook restores the screen; mouse reporting is ours to turn off, on
-        // a panic too, before that hook runs.
-        let restore = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let _ = execute!(io::stdout(), DisableMouseCapture);
-            restore(info);
-        }));
     }
+    // ratatui's hook restores the screen; mouse reporting and bracketed paste are ours
+    // to turn off, on a panic too, before that hook runs.
+    let restore = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(io::stdout(), DisableMouseCapture, DisableBracketedPaste);
+        restore(info);
+    }));
     let result = (|| -> io::Result<()> {
+        let worker = Worker::start()?;
+        let mut clipboard = Clipboard::new();
+        let size = terminal.size()?;
+        update(
+            &mut session.app,
+            Message::Resize {
+                width: size.width,
+                height: size.height,
+            },
+        );
+        let mut pending: Vec<Effect> = initial;
+        let mut last_tick = Instant::now();
         loop {
-            terminal.draw(|frame| view(&app, frame))?;
-            if app.quit {
+            for effect in std::mem::take(&mut pending) {
+                if let Effect::OpenPractice = effect {
+                    open_practice(&mut session);
+                    continue;
+                }
+                let follow = perform(effect, &worker, &mut clipboard);
+                for message in follow {
+                    pending.extend(update(&mut session.app, message));
+                }
+            }
+            if !pending.is_empty() {
+                continue;
+            }
+            let quit = match (&session.screen, &session.practice) {
+                (Screen::Practice, Some(p)) => {
+                    terminal.draw(|frame| practice::view(p, frame))?;
+                    false
+                }
+                _ => {
+                    terminal.draw(|frame| view(&session.app, frame))?;
+                    session.app.quit
+                }
+            };
+            if quit {
                 return Ok(());
             }
-            if event::poll(Duration::from_millis(250))? {
-                let event = event::read()?;
-                if let Some(message) = message_for(&event) {
-                    let size = terminal.size()?;
-                    update(&mut app, message, size.width);
+            let mut events = Vec::new();
+            if event::poll(TICK)? {
+                events.push(event::read()?);
+                // A paste without bracketed paste arrives as keys in chunks a few
+                // milliseconds apart: gather until the input pauses, so the chunks make
+                // one paste (people type tens of milliseconds apart).
+                while events.len() < MAX_EVENTS_PER_READ && event::poll(BURST_GAP)? {
+                    events.push(event::read()?);
+                }
+                // A burst continues across the terminal's write chunks: keep gathering
+                // while it keeps coming.
+                if is_burst(&events) {
+                    while events.len() < MAX_EVENTS_PER_READ && event::poll(BURST_CONTINUES)? {
+                        events.push(event::read()?);
+                    }
+                }
+            }
+            match session.screen {
+                Screen::Practice => {
+                    if practice_events(&mut session, &events, &mut clipboard, &mut pending) {
+                        return Ok(());
+                    }
+                }
+                Screen::Triage => {
+                    for message in messages_for(&session.app, &events) {
+                        if back_to_practice(&session, &message) {
+                            if let Some(app) = session.traced_over.take() {
+                                session.app = app;
+                            }
+                            session.screen = Screen::Practice;
+                            continue;
+                        }
+                        pending.extend(update(&mut session.app, message));
+                    }
+                }
+            }
+            if let Some(progress) = worker.progress() {
+                update(&mut session.app, Message::Progress(progress));
+            }
+            while let Some(done) = worker.try_done() {
+                pending.extend(update(&mut session.app, Message::Diagnosed(Box::new(done))));
+            }
+            if last_tick.elapsed() >= TICK {
+                last_tick = Instant::now();
+                update(&mut session.app, Message::Tick);
+                if let Some(p) = session.practice.as_deref_mut() {
+                    practice::tick(p, Instant::now());
                 }
             }
         }
     })();
-    if !options.no_mouse {
-        let _ = execute!(io::stdout(), DisableMouseCapture);
-    }
+    let _ = execute!(io::stdout(), DisableMouseCapture, DisableBracketedPaste);
     ratatui::restore();
     result
+}
+
+/// `p` on the triage screen: practice mode on the built-in scenarios.
+fn open_practice(session: &mut Session) {
+    if session.practice.is_none() {
+        let (scenarios, _errors) = crate::scenario::library(None);
+        session.practice = Some(Box::new(practice::Practice::new(
+            scenarios,
+            crate::practice::default_progress_path(),
+            None,
+            practice_seed(),
+        )));
+    }
+    session.practice_from_triage = session.traced_over.is_none();
+    session.screen = Screen::Practice;
+}
+
+/// On a practice trace, Esc (with nothing left to close) or `p` returns to practice.
+fn back_to_practice(session: &Session, message: &Message) -> bool {
+    let app = &session.app;
+    let nothing_open = app.overlay == Overlay::None && app.search.is_none();
+    session.traced_over.is_some()
+        && nothing_open
+        && (matches!(message, Message::OpenPractice)
+            || (matches!(message, Message::Back) && app.focus == Pane::Stages))
+}
+
+/// Events on the practice screen; true when the session should end.
+fn practice_events(
+    session: &mut Session,
+    events: &[Event],
+    clipboard: &mut Clipboard,
+    pending: &mut Vec<Effect>,
+) -> bool {
+    for event in events {
+        if let Event::Resize(width, height) = event {
+            update(
+                &mut session.app,
+                Message::Resize {
+                    width: *width,
+                    height: *height,
+                },
+            );
+        }
+        let Some(p) = session.practice.as_deref_mut() else {
+            return true;
+        };
+        match practice::handle_event(p, event, Instant::now()) {
+            practice::PracticeAction::None => {}
+            practice::PracticeAction::Quit => return true,
+            practice::PracticeAction::Leave => {
+                if session.practice_from_triage {
+                    session.screen = Screen::Triage;
+                } else {
+                    return true;
+                }
+            }
+            practice::PracticeAction::Trace { diagnosis, source } => {
+                let (width, height) = (session.app.width, session.app.height);
+                let mut traced = App::new(
+                    *diagnosis,
+                    source,
+                    Vec::new(),
+                    crate::diagnosis::DiagnoseOptions::default(),
+                );
+                update(&mut traced, Message::Resize { width, height });
+                traced.status = Some(Status {
+                    text: "tracing a practice ticket: Esc returns to the drill".to_owned(),
+                    error: false,
+                });
+                let previous = std::mem::replace(&mut session.app, traced);
+                session.traced_over.get_or_insert(previous);
+                session.screen = Screen::Triage;
+                pending.clear();
+            }
+            practice::PracticeAction::Copy { text, what } => {
+                let mut stdout = io::stdout();
+                let said = match clipboard.copy(&text, &mut stdout) {
+                    Ok(route) => format!("copied {what} {}", route.describe()),
+                    Err(why) => format!("could not copy {what}: {why}"),
+                };
+                let _ = stdout.flush();
+                p.set_status(said);
+            }
+        }
+    }
+    false
+}
+
+/// Carry out one effect; what it yields comes back as messages.
+fn perform(effect: Effect, worker: &Worker, clipboard: &mut Clipboard) -> Vec<Message> {
+    match effect {
+        Effect::Diagnose(job) => {
+            worker.submit(job);
+            Vec::new()
+        }
+        Effect::Copy { text, what } => {
+            let mut stdout = io::stdout();
+            let result = clipboard
+                .copy(&text, &mut stdout)
+                .map(|route| route.describe().to_owned());
+            let _ = stdout.flush();
+            vec![Message::Copied { what, result }]
+        }
+        Effect::ReadClipboard => vec![Message::ClipboardText(clipboard.paste())],
+        Effect::OpenPractice => vec![Message::Copied {
+            what: "practice".to_owned(),
+            result: Err("start it with `oidc-triage practice`".to_owned()),
+        }],
+    }
 }

@@ -580,12 +580,18 @@ fn relative(root: &Path, path: &Path) -> Text {
 pub fn ingest_directory(root: &Path) -> Export {
     let walker = Mutex::new(Walker::new(root));
     let next = || walker.lock().unwrap_or_else(PoisonError::into_inner).next();
+    // The caller's progress meter counts the reader threads' bytes too.
+    let meter = crate::evidence::meter::current();
     let worker = || {
         let mut export = Export::default();
         while let Some(path) = next() {
             let file = relative(root, &path);
             match std::fs::File::open(&path) {
-                Ok(mut f) => match ingest_stream(&mut f, Some(file), &mut export) {
+                Ok(f) => match ingest_stream(
+                    &mut crate::evidence::meter::metered(meter.clone(), f),
+                    Some(file),
+                    &mut export,
+                ) {
                     Ok(()) => export.files_read += 1,
                     Err(NotCloudTrail) => export.files_skipped += 1,
                 },

@@ -1,0 +1,199 @@
+//! The wrap-up assessment: [`WRAP_UP_SIZE`] questions drawn from the bank with a seeded
+//! shuffle, spread over as many topics as the bank has, options shuffled too (the bank
+//! lists the answer wherever it likes), scored, and passed at [`PASS_PERCENT`].
+
+use super::bank::{Bank, Question};
+use super::rng::SplitMix64;
+
+/// Questions per wrap-up.
+pub const WRAP_UP_SIZE: usize = 10;
+
+/// The pass mark, in percent of questions answered right.
+pub const PASS_PERCENT: usize = 70;
+
+/// A question as drawn: its options in the order shown and where the answer went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DrawnQuestion {
+    pub question: Question,
+    /// Options in display order.
+    pub options: Vec<String>,
+    /// Index of the right answer in `options`.
+    pub answer: usize,
+}
+
+impl DrawnQuestion {
+    fn shuffled(question: &Question, rng: &mut SplitMix64) -> DrawnQuestion {
+        let mut order: Vec<usize> = (0..question.options.len()).collect();
+        rng.shuffle(&mut order);
+        let options = order.iter().map(|&i| question.options[i].clone()).collect();
+        let answer = order
+            .iter()
+            .position(|&i| i == question.answer)
+            .unwrap_or_default();
+        DrawnQuestion {
+            question: question.clone(),
+            options,
+            answer,
+        }
+    }
+}
+
+/// The score of a wrap-up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WrapUpScore {
+    pub correct: usize,
+    pub total: usize,
+}
+
+impl WrapUpScore {
+    /// True at or above [`PASS_PERCENT`].
+    pub fn passed(self) -> bool {
+        self.total > 0 && self.correct * 100 >= PASS_PERCENT * self.total
+    }
+
+    /// Rounded down.
+    pub fn percent(self) -> usize {
+        (self.correct * 100).checked_div(self.total).unwrap_or(0)
+    }
+}
+
+/// One wrap-up in progress: the drawn questions and the learner's answers.
+#[derive(Clone, Debug)]
+pub struct WrapUp {
+    pub questions: Vec<DrawnQuestion>,
+    /// The learner's choice per question (an index into its shown options).
+    pub answers: Vec<Option<usize>>,
+}
+
+impl WrapUp {
+    /// Draw `count` questions: topics in a shuffled order, then round-robin over them,
+    /// taking each topic's questions in shuffled order, so ten questions cover ten topics
+    /// when the bank has them. The drawn set is shuffled once more so topics do not come
+    /// in a fixed rhythm.
+    pub fn draw(bank: &Bank, seed: u64, count: usize) -> WrapUp {
+        let mut rng = SplitMix64::new(seed);
+        let mut topics: Vec<Vec<&Question>> = bank
+            .topics()
+            .into_iter()
+            .map(|t| bank.questions().iter().filter(|q| q.topic == t).collect())
+            .collect();
+        rng.shuffle(&mut topics);
+        for group in &mut topics {
+            rng.shuffle(group);
+        }
+        let mut picked: Vec<&Question> = Vec::with_capacity(count);
+        let mut round = 0;
+        while picked.len() < count {
+            let before = picked.len();
+            for group in &topics {
+                if picked.len() == count {
+                    break;
+                }
+                if let Some(q) = group.get(round) {
+                    picked.push(q);
+                }
+            }
+            if picked.len() == before {
+                // The bank is smaller than `count`.
+                break;
+            }
+            round += 1;
+        }
+        rng.shuffle(&mut picked);
+        let questions: Vec<DrawnQuestion> = picked
+            .into_iter()
+            .map(|q| DrawnQuestion::shuffled(q, &mut rng))
+            .collect();
+        let answers = vec![None; questions.len()];
+        WrapUp { questions, answers }
+    }
+
+    /// Record an answer; returns whether it is right (`None`: no such question/option).
+    pub fn answer(&mut self, index: usize, choice: usize) -> Option<bool> {
+        let q = self.questions.get(index)?;
+        if choice >= q.options.len() {
+            return None;
+        }
+        let right = choice == q.answer;
+        self.answers[index] = Some(choice);
+        Some(right)
+    }
+
+    /// True when question `index` was answered right.
+    pub fn is_right(&self, index: usize) -> bool {
+        matches!((self.questions.get(index), self.answers.get(index)),
+            (Some(q), Some(Some(a))) if q.answer == *a)
+    }
+
+    /// True when every question has an answer.
+    pub fn finished(&self) -> bool {
+        self.answers.iter().all(Option::is_some)
+    }
+
+    pub fn score(&self) -> WrapUpScore {
+        WrapUpScore {
+            correct: (0..self.questions.len())
+                .filter(|&i| self.is_right(i))
+                .count(),
+            total: self.questions.len(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::bank::builtin_bank;
+    use super::*;
+
+    #[test]
+    fn draw_is_seeded_distinct_and_spread_over_topics() {
+        let bank = builtin_bank().unwrap();
+        let a = WrapUp::draw(&bank, 1, WRAP_UP_SIZE);
+        let b = WrapUp::draw(&bank, 1, WRAP_UP_SIZE);
+        let c = WrapUp::draw(&bank, 2, WRAP_UP_SIZE);
+        assert_eq!(a.questions, b.questions);
+        assert_ne!(a.questions, c.questions);
+        let ids: std::collections::HashSet<_> =
+            a.questions.iter().map(|q| &q.question.id).collect();
+        assert_eq!(ids.len(), WRAP_UP_SIZE);
+        let topics: std::collections::HashSet<_> =
+            a.questions.iter().map(|q| &q.question.topic).collect();
+        assert_eq!(topics.len(), WRAP_UP_SIZE.min(bank.topics().len()));
+        for q in &a.questions {
+            assert_eq!(q.options[q.answer], q.question.options[q.question.answer]);
+        }
+    }
+
+    #[test]
+    fn pass_mark_is_seventy_percent() {
+        assert!(
+            WrapUpScore {
+                correct: 7,
+                total: 10
+            }
+            .passed()
+        );
+        assert!(
+            !WrapUpScore {
+                correct: 6,
+                total: 10
+            }
+            .passed()
+        );
+        assert!(
+            !WrapUpScore {
+                correct: 0,
+                total: 0
+            }
+            .passed()
+        );
+        assert_eq!(
+            WrapUpScore {
+                correct: 7,
+                total: 10
+            }
+            .percent(),
+            70
+        );
+    }
+}
