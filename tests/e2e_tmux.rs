@@ -500,17 +500,13 @@ mod tui {
             screen.contains("aud"),
             "the audience condition is shown:\n{screen}"
         );
-        // Without -p the terminal types the text: a burst of keys that must become a
-        // second paste, not commands (it holds `q`, `w`, `d`, `a`…). Short, because
-        // crossterm reads the terminal 1 KiB at a time and leaves the rest of a longer
-        // unbracketed paste unread until the next key (closing note of issue 5).
-        let error = "AADSTS70021: No matching federated identity record found for presented \
-                     assertion. Assertion Issuer: 'https://token.actions.githubusercontent.com'. \
-                     Assertion Subject: 'repo:acme/payments-api:pull_request'. quit";
-        tmux.load_buffer("err", error.as_bytes());
-        tmux.ok(&["paste-buffer", "-b", "err", "-t", "t"]);
+        // Without -p the terminal types the token: a burst of keys that must become a
+        // second paste, not commands (it holds `q`, `w`, `d`…). At 1.7 KiB it is longer
+        // than crossterm's 1 KiB read: regression for the tail left unread until the
+        // next key (fixed by crossterm's level-triggered `use-dev-tty` source).
+        tmux.ok(&["paste-buffer", "-b", "tok", "-t", "t"]);
         let screen = tmux.wait_for("the second paste diagnosed", |s| {
-            loaded(s) && s.contains("3 inputs") && s.contains("paste 2 ")
+            loaded(s) && s.contains("3 inputs") && s.contains("paste 2  token")
         });
         assert!(
             !screen.contains("paste 3"),
