@@ -854,7 +854,11 @@ fn message_for_mouse() {
     }
     assert!(matches!(
         message_for(&app, &mouse(MouseEventKind::ScrollDown, 0, 10)),
-        Some(Message::ScrollDown)
+        Some(Message::Wheel {
+            column: 0,
+            row: 10,
+            down: true
+        })
     ));
 }
 
@@ -898,6 +902,41 @@ fn click_on_an_artifact_selects_it_and_elsewhere_changes_no_stage() {
         update(&mut app, Message::Click { column, row });
         assert_eq!(app.selected, before, "click at ({column}, {row})");
     }
+}
+
+#[test]
+fn the_wheel_scrolls_the_pane_under_the_pointer() {
+    let mut app = sample_app((80, 24));
+    let areas = oidc_triage::tui::view::Areas::compute(&app);
+    let (x, detail_row) = (5, areas.detail.y + 2);
+    update(
+        &mut app,
+        Message::Wheel {
+            column: x,
+            row: detail_row,
+            down: true,
+        },
+    );
+    assert_eq!((app.scroll, app.artifact_cursor), (1, 0));
+    let artifact_row = areas.artifacts.y + 1;
+    update(
+        &mut app,
+        Message::Wheel {
+            column: x,
+            row: artifact_row,
+            down: true,
+        },
+    );
+    assert_eq!((app.scroll, app.artifact_cursor), (1, 1));
+    update(
+        &mut app,
+        Message::Wheel {
+            column: x,
+            row: detail_row,
+            down: false,
+        },
+    );
+    assert_eq!(app.scroll, 0);
 }
 
 #[test]

@@ -133,7 +133,10 @@ impl Input {
         if self.truncated {
             self.open()
         } else {
-            Ok(Box::new(self.bytes.as_slice()))
+            Ok(super::meter::metered(
+                super::meter::current(),
+                self.bytes.as_slice(),
+            ))
         }
     }
 
@@ -149,7 +152,11 @@ impl Input {
                 "{} is a directory",
                 path.display()
             ))),
-            _ => Ok(Box::new(self.bytes.as_slice())),
+            // Counted too, so a large paste shows its progress.
+            _ => Ok(super::meter::metered(
+                super::meter::current(),
+                self.bytes.as_slice(),
+            )),
         }
     }
 }

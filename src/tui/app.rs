@@ -127,6 +127,12 @@ pub enum Message {
         column: u16,
         row: u16,
     },
+    /// The mouse wheel: scrolls the pane under the pointer.
+    Wheel {
+        column: u16,
+        row: u16,
+        down: bool,
+    },
     Resize {
         width: u16,
         height: u16,
@@ -527,6 +533,18 @@ fn command(app: &mut App, message: Message) -> Option<Effect> {
         }
         Message::ToggleHelp => app.overlay = Overlay::Help,
         Message::Click { column, row } => click(app, column, row),
+        Message::Wheel { column, row, down } => {
+            let step = if down { 1 } else { -1 };
+            let areas = view::Areas::compute(app);
+            if areas
+                .artifacts
+                .contains(ratatui::layout::Position { x: column, y: row })
+            {
+                move_artifact(app, step as isize);
+            } else {
+                scroll_by(app, step);
+            }
+        }
         Message::OpenAddEvidence => app.overlay = Overlay::AddEvidence(LineEditor::default()),
         Message::PasteFromClipboard => return Some(Effect::ReadClipboard),
         Message::RemoveArtifact => return remove_artifact(app),
@@ -563,8 +581,12 @@ fn what_if_command(app: &mut App, message: Message) -> Option<Effect> {
     };
     let count = w.original.len().max(1);
     match message {
-        Message::ScrollDown | Message::NextStage => w.cursor = (w.cursor + 1) % count,
-        Message::ScrollUp | Message::PreviousStage => w.cursor = (w.cursor + count - 1) % count,
+        Message::ScrollDown | Message::NextStage | Message::Wheel { down: true, .. } => {
+            w.cursor = (w.cursor + 1) % count
+        }
+        Message::ScrollUp | Message::PreviousStage | Message::Wheel { down: false, .. } => {
+            w.cursor = (w.cursor + count - 1) % count
+        }
         Message::Open | Message::Submit => {
             let value = current_value(&app.edits, w).map(|v| editable_text(&v));
             w.editing = Some(LineEditor::with_text(value.unwrap_or_default()));

@@ -58,8 +58,11 @@ pub fn message_for(app: &App, event: &Event) -> Option<Message> {
                 column: mouse.column,
                 row: mouse.row,
             }),
-            MouseEventKind::ScrollDown => Some(Message::ScrollDown),
-            MouseEventKind::ScrollUp => Some(Message::ScrollUp),
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => Some(Message::Wheel {
+                column: mouse.column,
+                row: mouse.row,
+                down: mouse.kind == MouseEventKind::ScrollDown,
+            }),
             _ => None,
         },
         Event::Paste(text) => Some(Message::Paste(text.clone())),

@@ -225,7 +225,9 @@ fn progress_line(r: &super::app::Running, width: u16) -> Line<'static> {
         Style::new().fg(Color::Cyan),
     )];
     match r.expected {
-        Some(total) if total > 0 => {
+        // Not every reader is counted (a small log is scanned in memory): show a
+        // fraction only once bytes are being counted, never a bar stuck at 0%.
+        Some(total) if total > 0 && r.read > 0 => {
             let fraction = (r.read as f64 / total as f64).min(1.0);
             let text = format!(
                 "  {} of {}  {:>3}% ",
