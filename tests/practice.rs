@@ -4,6 +4,11 @@
 //! - the question bank: at least 40 questions, every one with a non-empty `why`, four
 //!   distinct options and an answer in range; a bad bank is named by id and field;
 //! - the wrap-up: ten distinct questions spread over topics, seeded, scored, pass at 70%;
+//!   with the scenarios' own questions, two of the ten are theirs (topic `scenario`)
+//!   and the other eight still cover eight bank topics;
+//! - the scenarios' own questions: every scenario has one or two, each becomes a
+//!   question with a why; a drill asks them in order with shuffled options, and their
+//!   score is recorded in the scenario's progress (older files still load);
 //! - drills on every scenario: the right stage/cause/fix come from the engine's own
 //!   diagnosis, the wrong causes and fixes from other scenarios, all distinct; grading;
 //! - the rubric: a full sentence covers every concept, a vague one lists what is missing;
@@ -17,23 +22,22 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashSet;
-use std::path::Path;
 
 use oidc_triage::diagnosis::Stage;
 use oidc_triage::practice::{
-    Bank, BankError, Casebook, DrillAnswers, DrillStep, HEALTHY_CAUSE, HEALTHY_FIX, PASS_PERCENT,
-    Progress, ProgressStore, ProgressWarning, WRAP_UP_SIZE, WrapUp, builtin_bank,
-    check_explanation, federation_rubric, key_finding, parse_bank, scenario_rubric, teach_a_friend,
+    Bank, BankError, Casebook, DrillAnswers, DrillStep, HEALTHY_CAUSE, HEALTHY_FIX,
+    MAX_SCENARIO_QUESTIONS, PASS_PERCENT, Progress, ProgressStore, ProgressWarning, SCENARIO_TOPIC,
+    WRAP_UP_SIZE, WrapUp, WrapUpScore, builtin_bank, check_explanation, federation_rubric,
+    key_finding, parse_bank, scenario_questions, scenario_rubric, teach_a_friend,
 };
 use oidc_triage::scenario::Scenario;
 
+/// The whole library: the built-in scenarios, embedded byte for byte from `scenarios/`
+/// (a test in `tests/scenarios.rs` checks that).
 fn scenarios() -> Vec<Scenario> {
-    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios"));
-    Scenario::load_all(root)
-        .unwrap()
-        .into_iter()
-        .map(|s| s.unwrap())
-        .collect()
+    let (scenarios, errors) = oidc_triage::scenario::library(None);
+    assert!(errors.is_empty(), "{errors:?}");
+    scenarios
 }
 
 fn bank() -> Bank {
@@ -130,6 +134,175 @@ fn wrap_up_scores_and_passes_at_seventy_percent() {
     assert!(!w.score().passed());
     assert_eq!(w.answer(0, 4), None, "no fifth option");
     assert_eq!(w.answer(10, 0), None, "no eleventh question");
+}
+
+#[test]
+fn wrap_up_with_scenario_questions_takes_two_and_keeps_eight_bank_topics() {
+    let bank = bank();
+    let own = Casebook::new(scenarios()).all_questions();
+    assert!(own.len() > MAX_SCENARIO_QUESTIONS);
+    for seed in [0, 1, 7, 99, u64::MAX] {
+        let w = WrapUp::draw_with(&bank, &own, seed, WRAP_UP_SIZE);
+        assert_eq!(w.questions.len(), WRAP_UP_SIZE);
+        let ids: HashSet<_> = w.questions.iter().map(|q| &q.question.id).collect();
+        assert_eq!(ids.len(), WRAP_UP_SIZE, "seed {seed} repeats a question");
+        let (theirs, banks): (Vec<_>, Vec<_>) = w
+            .questions
+            .iter()
+            .partition(|q| q.question.topic == SCENARIO_TOPIC);
+        assert_eq!(theirs.len(), MAX_SCENARIO_QUESTIONS, "seed {seed}");
+        // From two different scenarios, when there are several.
+        let slugs: HashSet<_> = theirs.iter().map(|q| &q.question.scenario).collect();
+        assert_eq!(slugs.len(), 2, "seed {seed}: {slugs:?}");
+        let topics: HashSet<_> = banks.iter().map(|q| &q.question.topic).collect();
+        assert_eq!(
+            topics.len(),
+            WRAP_UP_SIZE - MAX_SCENARIO_QUESTIONS,
+            "seed {seed}"
+        );
+        for q in &w.questions {
+            assert_eq!(q.options[q.answer], q.question.options[q.question.answer]);
+        }
+    }
+    assert_eq!(
+        WrapUp::draw_with(&bank, &own, 5, 10).questions,
+        WrapUp::draw_with(&bank, &own, 5, 10).questions
+    );
+    // Without scenario questions the draw is the bank-only draw, question for question.
+    assert_eq!(
+        WrapUp::draw_with(&bank, &[], 5, 10).questions,
+        WrapUp::draw(&bank, 5, 10).questions
+    );
+    // One scenario question available: one is asked, nine come from the bank.
+    let w = WrapUp::draw_with(&bank, &own[..1], 3, WRAP_UP_SIZE);
+    let theirs = w
+        .questions
+        .iter()
+        .filter(|q| q.question.topic == SCENARIO_TOPIC);
+    assert_eq!(theirs.count(), 1);
+    assert_eq!(w.questions.len(), WRAP_UP_SIZE);
+}
+
+// ── the scenarios' own questions ──────────────────────────────────────────────────────
+
+#[test]
+fn every_scenario_has_own_questions_that_become_valid_questions() {
+    let mut ids = HashSet::new();
+    for scenario in scenarios() {
+        let questions = scenario_questions(&scenario);
+        assert!(
+            (1..=2).contains(&questions.len()),
+            "{}: {} questions",
+            scenario.slug,
+            questions.len()
+        );
+        for (q, own) in questions.iter().zip(&scenario.spec.question) {
+            assert!(ids.insert(q.id.clone()), "id {} twice", q.id);
+            assert!(q.id.starts_with(&scenario.slug), "{}", q.id);
+            assert_eq!(q.topic, SCENARIO_TOPIC);
+            assert_eq!(q.scenario.as_deref(), Some(scenario.slug.as_str()));
+            assert_eq!((&q.prompt, &q.why), (&own.prompt, &own.why));
+            assert!(
+                !q.prompt.trim().is_empty() && !q.why.trim().is_empty(),
+                "{}",
+                q.id
+            );
+            assert_eq!(q.options[q.answer], own.options[own.answer], "{}", q.id);
+            let distinct: HashSet<_> = q.options.iter().map(|o| o.trim().to_lowercase()).collect();
+            assert_eq!(
+                distinct.len(),
+                q.options.len(),
+                "{} repeats an option",
+                q.id
+            );
+        }
+    }
+}
+
+#[test]
+fn a_drill_asks_its_scenarios_questions_in_order_with_shuffled_options() {
+    let book = Casebook::new(scenarios());
+    let mut moved = 0;
+    for (i, case) in book.cases().iter().enumerate() {
+        let own = book.questions(i);
+        assert_eq!(own, scenario_questions(&case.scenario));
+        let mut quiz = WrapUp::in_order(&own, 11);
+        assert_eq!(
+            quiz.questions,
+            WrapUp::in_order(&own, 11).questions,
+            "seeded"
+        );
+        assert_eq!(quiz.questions.len(), own.len());
+        for (k, (drawn, q)) in quiz.questions.iter().zip(&own).enumerate() {
+            assert_eq!(
+                &drawn.question, q,
+                "{} question {k} out of order",
+                case.scenario.slug
+            );
+            assert_eq!(drawn.options[drawn.answer], q.options[q.answer]);
+            moved += usize::from(drawn.answer != q.answer);
+        }
+        for k in 0..own.len() {
+            let right = quiz.questions[k].answer;
+            assert_eq!(quiz.answer(k, right), Some(true));
+        }
+        assert!(quiz.finished());
+        assert_eq!(quiz.score().correct, own.len());
+    }
+    assert!(moved > 0, "options are shuffled, not shown in file order");
+    assert!(book.questions(book.cases().len()).is_empty());
+}
+
+#[test]
+fn own_questions_are_recorded_in_the_scenarios_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("progress.json");
+    let store = ProgressStore::new(&path);
+    let mut progress = Progress::default();
+    progress.record_questions(
+        "s",
+        WrapUpScore {
+            correct: 1,
+            total: 2,
+        },
+    );
+    progress.record_questions(
+        "s",
+        WrapUpScore {
+            correct: 2,
+            total: 2,
+        },
+    );
+    progress.record_questions(
+        "s",
+        WrapUpScore {
+            correct: 0,
+            total: 2,
+        },
+    );
+    store.save(&progress).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(json["scenarios"]["s"]["questions_last"]["correct"], 0);
+    assert_eq!(json["scenarios"]["s"]["questions_best"]["correct"], 2);
+    assert_eq!(json["scenarios"]["s"]["questions_best"]["total"], 2);
+    assert_eq!(store.load().unwrap(), (progress, None));
+
+    // A file written before these fields existed loads, and writes back without them.
+    std::fs::write(
+        &path,
+        r#"{"version":1,"scenarios":{"x":{"attempts":2,"best":{"correct":3,"total":3},"completed":true}},"wrap_ups":[]}"#,
+    )
+    .unwrap();
+    let (old, warning) = store.load().unwrap();
+    assert_eq!(warning, None);
+    assert_eq!(old.scenarios["x"].questions_last, None);
+    store.save(&old).unwrap();
+    assert!(
+        !std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("questions_")
+    );
 }
 
 // ── drills ────────────────────────────────────────────────────────────────────────────

@@ -3,14 +3,15 @@
 //! Index:
 //! - snapshots of every practice screen at 80×24 and 160×48
 //!   (`tests/snapshots/practice_tui__*.snap`): menu, lesson page, glossary, picker,
-//!   play (healthy, then broken), drill (ticket, a question, locked, reveal), wrap-up
-//!   (question, answered with its why, result), own words (typing, checked), the
-//!   90-second drill, reset, help;
+//!   play (healthy, then broken), drill (ticket, a question, locked, reveal, then the
+//!   scenario's own question, asked and answered), wrap-up (question, answered with its
+//!   why, a scenario's own question with its ticket, result), own words (typing,
+//!   checked), the 90-second drill, reset, help;
 //! - cell styles where colour carries meaning (✗ failed red, ✓ passed green), always
 //!   next to the word;
 //! - actions: `t` traces with the engine's diagnosis, `c` copies a redacted summary,
 //!   Esc on the menu leaves, `q` quits but types a q in the own-words box;
-//! - progress is saved after a drill's reveal and a wrap-up;
+//! - progress is saved after a drill's reveal, its own questions and a wrap-up;
 //! - tiny terminals draw without panicking.
 //!
 //! A fixed seed and fixed `Instant`s make every snapshot stable.
@@ -24,7 +25,9 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use oidc_triage::scenario::Scenario;
-use oidc_triage::tui::practice::{Practice, PracticeAction, handle_event, tick, view};
+use oidc_triage::tui::practice::{
+    DrillPhase, Practice, PracticeAction, Screen, handle_event, tick, view,
+};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -221,6 +224,128 @@ fn drill_ticket_questions_trace_and_reveal() {
 }
 
 #[test]
+fn drill_reveal_then_the_scenarios_own_question() {
+    let dir = data_dir("own-question");
+    let now = Instant::now();
+    let mut p = practice(&dir, Some(SLUG));
+    let keys = [
+        KeyCode::Enter,
+        KeyCode::Char('3'),
+        KeyCode::Char('1'),
+        KeyCode::Char('1'),
+        KeyCode::Enter,
+    ];
+    press(&mut p, now, &keys);
+    assert!(text(&draw(&p, 80, 24), &dir).contains("Reveal ·"));
+    // Enter on the reveal asks the scenario's own question (it has one).
+    press(&mut p, now, &[KeyCode::Enter]);
+    snap("drill_own_question", &p, &dir);
+    let Screen::Drill(s) = &p.screen else {
+        panic!("not a drill: {:?}", p.screen);
+    };
+    assert_eq!(s.phase, DrillPhase::Question(0));
+    let q = &s.questions.questions[0];
+    assert!(q.question.prompt.contains("environment: production"));
+    let right = q.answer;
+    let right_text = q.options[right].clone();
+    assert_eq!(right_text, "repo:acme/payments-api:environment:production");
+    // Answer it wrong: the why shows, the right option is marked ✓ in green.
+    let wrong = (right + 1) % q.options.len();
+    press(
+        &mut p,
+        now,
+        &[KeyCode::Char(char::from(b'1' + wrong as u8))],
+    );
+    snap("drill_own_question_answered", &p, &dir);
+    let buffer = draw(&p, 160, 48);
+    let screen = text(&buffer, &dir);
+    assert!(
+        screen.contains("Why: GitHub builds the subject"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("This ticket's questions: 0/1 right."),
+        "{screen}"
+    );
+    let (x, y) = find(&buffer, &format!("✓ {}. ", right + 1)).expect("the right option");
+    assert_eq!(buffer[(x, y)].fg, Color::Green);
+    // Recorded in the scenario's progress, beside the drill's result.
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("progress.json")).unwrap()).unwrap();
+    assert_eq!(v["scenarios"][SLUG]["attempts"], 1);
+    assert_eq!(v["scenarios"][SLUG]["questions_last"]["correct"], 0);
+    assert_eq!(v["scenarios"][SLUG]["questions_last"]["total"], 1);
+    // After the last question, Enter opens the next ticket.
+    press(&mut p, now, &[KeyCode::Enter]);
+    let Screen::Drill(s) = &p.screen else {
+        panic!("not a drill: {:?}", p.screen);
+    };
+    assert_eq!(s.phase, DrillPhase::Ticket);
+    assert_ne!(s.drill.slug, SLUG);
+}
+
+/// Through a drill to its reveal, whatever the answers.
+fn to_reveal(p: &mut Practice, now: Instant) {
+    let keys = [
+        KeyCode::Enter,
+        KeyCode::Char('1'),
+        KeyCode::Char('1'),
+        KeyCode::Char('1'),
+        KeyCode::Enter,
+    ];
+    press(p, now, &keys);
+}
+
+fn drill_phase(p: &Practice) -> (String, DrillPhase) {
+    match &p.screen {
+        Screen::Drill(s) => (s.drill.slug.clone(), s.phase),
+        other => panic!("not a drill: {other:?}"),
+    }
+}
+
+#[test]
+fn drill_own_questions_go_in_order_and_n_skips_them() {
+    let dir = data_dir("own-question-order");
+    let now = Instant::now();
+    // Two questions: Enter answers with the cursor, Enter again goes to the next.
+    let two = "gcp-audit-exchange-ok-impersonation-denied";
+    let mut p = practice(&dir, Some(two));
+    to_reveal(&mut p, now);
+    press(&mut p, now, &[KeyCode::Enter]);
+    assert_eq!(drill_phase(&p), (two.to_owned(), DrillPhase::Question(0)));
+    press(&mut p, now, &[KeyCode::Down, KeyCode::Enter]);
+    let screen = text(&draw(&p, 160, 48), &dir);
+    assert!(screen.contains("Why: "), "{screen}");
+    assert!(screen.contains("Enter next question"), "{screen}");
+    assert!(!screen.contains("This ticket's questions"), "{screen}");
+    press(&mut p, now, &[KeyCode::Enter]);
+    assert_eq!(drill_phase(&p), (two.to_owned(), DrillPhase::Question(1)));
+    press(&mut p, now, &[KeyCode::Char('2')]);
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("progress.json")).unwrap()).unwrap();
+    assert_eq!(v["scenarios"][two]["questions_last"]["total"], 2);
+
+    // `n` on the reveal skips them, and nothing is recorded for them.
+    let mut p = practice(&dir, Some(SLUG));
+    to_reveal(&mut p, now);
+    press(&mut p, now, &[KeyCode::Char('n')]);
+    let (slug, phase) = drill_phase(&p);
+    assert_eq!(phase, DrillPhase::Ticket);
+    assert_ne!(slug, SLUG);
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("progress.json")).unwrap()).unwrap();
+    assert!(v["scenarios"][SLUG].get("questions_last").is_none(), "{v}");
+
+    // So does `n` during a question, answered or not.
+    let mut p = practice(&dir, Some(two));
+    to_reveal(&mut p, now);
+    press(&mut p, now, &[KeyCode::Enter, KeyCode::Char('n')]);
+    let (slug, phase) = drill_phase(&p);
+    assert_eq!(phase, DrillPhase::Ticket);
+    assert_ne!(slug, two);
+}
+
+#[test]
 fn wrap_up_question_why_and_result() {
     let dir = data_dir("wrapup");
     let now = Instant::now();
@@ -229,9 +354,28 @@ fn wrap_up_question_why_and_result() {
     snap("wrapup_question", &p, &dir);
     press(&mut p, now, &[KeyCode::Char('2')]);
     snap("wrapup_answered", &p, &dir);
+    let mut scenario_questions = 0;
     for _ in 0..9 {
-        press(&mut p, now, &[KeyCode::Enter, KeyCode::Char('1')]);
+        press(&mut p, now, &[KeyCode::Enter]);
+        // A scenario's own question comes with the ticket it is about.
+        if let Screen::WrapUp(w) = &p.screen
+            && w.quiz.questions[w.index].question.topic == "scenario"
+        {
+            if scenario_questions == 0 {
+                snap("wrapup_scenario_question", &p, &dir);
+                let screen = text(&draw(&p, 160, 48), &dir);
+                assert!(screen.contains("Ticket: "), "{screen}");
+            }
+            scenario_questions += 1;
+        }
+        press(&mut p, now, &[KeyCode::Char('1')]);
     }
+    assert!(scenario_questions > 0, "no scenario question to snapshot");
+    let Screen::WrapUp(w) = &p.screen else {
+        panic!("not the wrap-up: {:?}", p.screen);
+    };
+    let own = w.quiz.questions.iter();
+    assert_eq!(own.filter(|q| q.question.topic == "scenario").count(), 2);
     press(&mut p, now, &[KeyCode::Enter]);
     snap("wrapup_result", &p, &dir);
     let v: serde_json::Value =

@@ -544,6 +544,32 @@ fn the_github_doc_subject_binds_an_environment_and_a_pr_subject_warns() {
     assert!(ids(&r).contains(&catalog::WORKFLOW_GITHUB_PULL_REQUEST_RUN.id));
 }
 
+/// GitLab's documented claims are a push pipeline; the same token from a merge request
+/// pipeline (`pipeline_source: merge_request_event`) is flagged like GitHub's pull
+/// request run, though its subject is the source branch's ordinary one.
+#[test]
+fn a_gitlab_merge_request_pipeline_token_is_flagged_by_its_pipeline_source() {
+    let bytes: &[u8] = include_bytes!("fixtures/claims/gitlab-id-token-claims.json");
+    let claims = Claims::sniff(bytes).unwrap();
+    let r = inspect_claims(&claims, at(1_700_000_000), 60, &FROM);
+    assert!(!ids(&r).contains(&catalog::WORKFLOW_GITLAB_MERGE_REQUEST_RUN.id));
+
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+    value["pipeline_source"] = json!("merge_request_event");
+    value["ref"] = json!("feature-branch-1");
+    let claims = Claims::sniff(&serde_json::to_vec(&value).unwrap()).unwrap();
+    let r = inspect_claims(&claims, at(1_700_000_000), 60, &FROM);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.id == catalog::WORKFLOW_GITLAB_MERGE_REQUEST_RUN.id)
+        .expect("merge request finding");
+    assert_eq!(f.severity, Severity::Info);
+    assert!(f.cause.contains("`feature-branch-1`"), "{}", f.cause);
+    assert_eq!(f.evidence[0].locator, "$.pipeline_source");
+    assert!(!ids(&r).contains(&catalog::WORKFLOW_GITHUB_PULL_REQUEST_RUN.id));
+}
+
 #[test]
 fn audience_is_always_compared_with_each_clouds_expectation() {
     let key = ec_key("k");

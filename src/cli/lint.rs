@@ -79,7 +79,7 @@ fn write_text(out: &mut dyn Write, report: &LintReport, p: Palette) -> io::Resul
                 writeln!(
                     out,
                     "    {}",
-                    p.dim("blast radius: modelled for GitHub Actions and GitLab CI subjects only")
+                    p.dim("blast radius: modelled for GitHub Actions, GitLab CI, HCP Terraform and CircleCI subjects only")
                 )?;
             }
             for a in &rule.admits {

@@ -64,6 +64,10 @@ catalog! {
     /// `pull_request_target` runs with the base repository's privileges on a fork's event.
     WORKFLOW_GITHUB_PULL_REQUEST_TARGET = "workflow.github.pull-request-target", Workflow, Warning, Some(Risk::Medium),
         "Token issued to a pull_request_target run";
+    /// The token comes from a GitLab merge request pipeline (`pipeline_source`
+    /// `merge_request_event`): the source branch's unmerged code asked for it.
+    WORKFLOW_GITLAB_MERGE_REQUEST_RUN = "workflow.gitlab.merge-request-run", Workflow, Info, None,
+        "Token issued to a merge request pipeline";
 
     // Runtime evidence of the workflow stage (job logs, workflow files).
     WORKFLOW_GITHUB_MISSING_ID_TOKEN_PERMISSION = "workflow.github.missing-id-token-permission", Workflow, Error, None,
@@ -170,6 +174,9 @@ catalog! {
         "Audience does not match any federated credential (AADSTS700212)";
     TRUST_AZURE_EXPRESSION_MISMATCH = "trust.azure.expression-mismatch", Trust, Error, None,
         "Claims matching expression does not match";
+    /// AADSTS50166 / AADSTS90061: Entra could not fetch the issuer's discovery document or keys.
+    TRUST_AZURE_ISSUER_UNREACHABLE = "trust.azure.issuer-unreachable", Trust, Error, None,
+        "Entra could not reach the issuer's OIDC endpoint (AADSTS50166, AADSTS90061)";
 
     // GCP workload identity pool provider (STS ExchangeToken).
     TRUST_GCP_ISSUER_MISMATCH = "trust.gcp.issuer-mismatch", Trust, Error, None,
@@ -224,6 +231,13 @@ catalog! {
         "ForAllValues on a single-valued key fails open";
     TRUST_RISK_NAME_BASED_SUBJECT = "trust.risk.name-based-subject", Trust, Info, Some(Risk::Low),
         "Name-based subject where an immutable-id form exists";
+    /// HCP Terraform: the rule admits workspaces other than the one it was written for.
+    TRUST_RISK_ANY_WORKSPACE = "trust.risk.any-workspace", Trust, Warning, Some(Risk::High),
+        "Every workspace can match";
+    /// HCP Terraform: plan runs (speculative plans of unmerged changes included) get the
+    /// role too; HashiCorp's own example does this, hence low.
+    TRUST_RISK_PLAN_PHASE = "trust.risk.plan-phase", Trust, Info, Some(Risk::Low),
+        "Plan runs can match";
 
     // --- role ---
     ROLE_RUNTIME_DISAGREES = "role.runtime-disagrees", Role, Warning, None,
@@ -253,6 +267,9 @@ catalog! {
         "A deploy call was not authorized for the identity";
     AUDIT_AWS_NO_SESSION_ACTIVITY = "audit.aws.no-session-activity", Audit, Warning, None,
         "CloudTrail shows no calls by the assumed-role session";
+    /// The role was assumed, but a later call ran after the session's credentials expired.
+    AUDIT_AWS_SESSION_EXPIRED = "audit.aws.session-expired", Audit, Error, None,
+        "The assumed-role session expired before a deploy call";
 }
 
 /// The rule with this id.

@@ -820,10 +820,7 @@ impl Context<'_> {
             .clone()
             .or_else(|| s.sp_id.clone())
             .unwrap_or_else(|| "APP_ID".to_owned());
-        let fix = info
-            .fix
-            .replace("APP", &app)
-            .replace("CODE", &info.code.to_string());
+        let fix = info.fix_for(&app);
         info.rule
             .finding(cause, fix)
             .with_evidence(self.failure_evidence(i, info))

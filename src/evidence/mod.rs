@@ -4,6 +4,7 @@
 //! and findings on the stages. Adding a format means one more source in [`sources`];
 //! the engine in `diagnosis` does not change.
 
+mod aadsts;
 mod artifact;
 pub mod azure_signin;
 pub mod ci_log;

@@ -1,10 +1,17 @@
 //! The wrap-up question bank: `assets/practice/questions.toml`, embedded in the binary,
 //! parsed into typed [`Question`]s and validated as a whole, so a bad entry is caught by
 //! the tests (and named by id and field) rather than shown to a learner.
+//!
+//! Scenarios carry questions of their own (`[[question]]` in `scenario.toml`, checked
+//! when the scenario loads); [`scenario_questions`] turns them into the same
+//! [`Question`] type, under topic [`SCENARIO_TOPIC`], so a drill and the wrap-up ask
+//! them with the same code as the bank's.
 
 use std::collections::HashSet;
 
 use serde::Deserialize;
+
+use crate::scenario::Scenario;
 
 /// The bank shipped with the tool.
 const BUILTIN: &str = include_str!("../../assets/practice/questions.toml");
@@ -14,6 +21,9 @@ pub const MIN_QUESTIONS: usize = 40;
 
 /// Options per question.
 pub const OPTIONS: usize = 4;
+
+/// The topic of a scenario's own question.
+pub const SCENARIO_TOPIC: &str = "scenario";
 
 /// One multiple-choice question.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
@@ -29,6 +39,11 @@ pub struct Question {
     pub answer: usize,
     /// Why the answer is right, shown after the learner answers.
     pub why: String,
+    /// The slug of the scenario the question is about, for one of its own questions
+    /// (its prompt may say "this ticket", so a screen shows the ticket with it). Never
+    /// read from the bank file: a bank question stands on its own.
+    #[serde(skip)]
+    pub scenario: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -114,7 +129,7 @@ fn validate(q: &Question) -> Result<(), BankError> {
     Ok(())
 }
 
-/// Parse and validate a bank (at least [`MIN_QUESTIONS`] questions).
+/// Parse and validate a bank (at least `MIN_QUESTIONS` questions).
 pub fn parse_bank(text: &str) -> Result<Bank, BankError> {
     let file: BankFile = toml::from_str(text).map_err(|e| BankError::Toml {
         message: e.to_string(),
@@ -141,6 +156,27 @@ pub fn parse_bank(text: &str) -> Result<Bank, BankError> {
 /// that skipped them; callers show it rather than panic).
 pub fn builtin_bank() -> Result<Bank, BankError> {
     parse_bank(BUILTIN)
+}
+
+/// A scenario's own `[[question]]` blocks as questions: id `<slug>-q<n>` (n from 1),
+/// topic [`SCENARIO_TOPIC`], and `scenario` set to its slug. Loading the scenario
+/// already checked the answer indexes an option and the why is not empty.
+pub fn scenario_questions(scenario: &Scenario) -> Vec<Question> {
+    scenario
+        .spec
+        .question
+        .iter()
+        .enumerate()
+        .map(|(i, q)| Question {
+            id: format!("{}-q{}", scenario.slug, i + 1),
+            topic: SCENARIO_TOPIC.to_owned(),
+            prompt: q.prompt.clone(),
+            options: q.options.clone(),
+            answer: q.answer,
+            why: q.why.clone(),
+            scenario: Some(scenario.slug.clone()),
+        })
+        .collect()
 }
 
 impl Bank {

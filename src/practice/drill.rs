@@ -7,6 +7,7 @@
 use std::cmp::Reverse;
 use std::collections::HashSet;
 
+use super::bank::{Question, scenario_questions};
 use super::rng::SplitMix64;
 use crate::diagnosis::{Diagnosis, Finding, Severity, Stage};
 use crate::scenario::Scenario;
@@ -70,6 +71,23 @@ impl Casebook {
     /// The index of the scenario with this slug.
     pub fn find(&self, slug: &str) -> Option<usize> {
         self.cases.iter().position(|c| c.scenario.slug == slug)
+    }
+
+    /// The own questions of case `index` (none for an index out of range), asked after
+    /// its drill's reveal.
+    pub fn questions(&self, index: usize) -> Vec<Question> {
+        self.cases
+            .get(index)
+            .map(|c| scenario_questions(&c.scenario))
+            .unwrap_or_default()
+    }
+
+    /// Every scenario's own questions, in case order: the wrap-up draws a few of them.
+    pub fn all_questions(&self) -> Vec<Question> {
+        self.cases
+            .iter()
+            .flat_map(|c| scenario_questions(&c.scenario))
+            .collect()
     }
 
     /// A drill on case `index`, distractors from all the others.

@@ -7,6 +7,10 @@
 //! [`crate::scenario::Scenario::diagnose`] on every scenario and takes the right answer
 //! (stage, cause, fix) from the diagnosis, and the distractors from the diagnoses of the
 //! other scenarios. Randomness is a seeded [`SplitMix64`], so a seed replays a session.
+//!
+//! Each scenario's own `[[question]]` blocks ([`scenario_questions`]) are asked after
+//! its drill's reveal, scored into its [`ScenarioProgress`], and the wrap-up mixes up
+//! to [`MAX_SCENARIO_QUESTIONS`] of them in with the bank's.
 
 mod bank;
 mod drill;
@@ -17,7 +21,9 @@ mod rubric;
 mod teach;
 mod wrapup;
 
-pub use bank::{Bank, BankError, Question, builtin_bank, parse_bank};
+pub use bank::{
+    Bank, BankError, Question, SCENARIO_TOPIC, builtin_bank, parse_bank, scenario_questions,
+};
 pub use drill::{
     Case, Casebook, Drill, DrillAnswers, DrillGrade, DrillStep, HEALTHY_CAUSE, HEALTHY_FIX,
     key_finding,
@@ -30,4 +36,6 @@ pub use progress::{
 pub use rng::SplitMix64;
 pub use rubric::{Concept, RubricCheck, check_explanation, federation_rubric, scenario_rubric};
 pub use teach::teach_a_friend;
-pub use wrapup::{DrawnQuestion, PASS_PERCENT, WRAP_UP_SIZE, WrapUp, WrapUpScore};
+pub use wrapup::{
+    DrawnQuestion, MAX_SCENARIO_QUESTIONS, PASS_PERCENT, WRAP_UP_SIZE, WrapUp, WrapUpScore,
+};

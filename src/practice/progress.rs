@@ -28,7 +28,8 @@ fn version() -> u32 {
     VERSION
 }
 
-/// One drill's score.
+/// A score: right answers out of those asked (a drill's three steps, or a scenario's
+/// own questions).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DrillResult {
     pub correct: u32,
@@ -46,6 +47,13 @@ pub struct ScenarioProgress {
     /// True once stage, cause and fix were all right in one attempt.
     #[serde(default)]
     pub completed: bool,
+    /// The scenario's own questions (asked after a drill's reveal): the last score.
+    /// Absent until they were answered, so older files read and write unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub questions_last: Option<DrillResult>,
+    /// The best score on the scenario's own questions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub questions_best: Option<DrillResult>,
 }
 
 /// One finished wrap-up.
@@ -104,6 +112,22 @@ impl Progress {
             entry.best = Some(result);
         }
         entry.completed |= grade.perfect();
+    }
+
+    /// Record the score on `slug`'s own questions, all answered.
+    pub fn record_questions(&mut self, slug: &str, score: WrapUpScore) {
+        let result = DrillResult {
+            correct: u32::try_from(score.correct).unwrap_or(u32::MAX),
+            total: u32::try_from(score.total).unwrap_or(u32::MAX),
+        };
+        let entry = self.scenarios.entry(slug.to_owned()).or_default();
+        entry.questions_last = Some(result);
+        if entry
+            .questions_best
+            .is_none_or(|b| result.correct > b.correct)
+        {
+            entry.questions_best = Some(result);
+        }
     }
 
     /// Record a finished wrap-up at `at` (Unix seconds).
@@ -379,6 +403,18 @@ mod tests {
         p.record_drill("s", grade(3));
         assert!(p.scenarios["s"].completed);
         assert_eq!(p.completed(), 1);
+    }
+
+    #[test]
+    fn record_questions_keeps_best_and_last_and_not_attempts() {
+        let mut p = Progress::default();
+        let score = |correct| WrapUpScore { correct, total: 2 };
+        p.record_questions("s", score(2));
+        p.record_questions("s", score(1));
+        let s = &p.scenarios["s"];
+        assert_eq!(s.questions_best.unwrap().correct, 2);
+        assert_eq!(s.questions_last.unwrap().correct, 1);
+        assert_eq!(s.attempts, 0, "attempts count drills");
     }
 
     #[test]

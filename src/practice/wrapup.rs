@@ -1,6 +1,10 @@
 //! The wrap-up assessment: [`WRAP_UP_SIZE`] questions drawn from the bank with a seeded
 //! shuffle, spread over as many topics as the bank has, options shuffled too (the bank
-//! lists the answer wherever it likes), scored, and passed at [`PASS_PERCENT`].
+//! lists the answer wherever it likes), scored, and passed at [`PASS_PERCENT`]. Up to
+//! [`MAX_SCENARIO_QUESTIONS`] of them may be the scenarios' own questions.
+//!
+//! A [`WrapUp`] is any scored run of multiple-choice questions: a drill asks its
+//! scenario's own questions with one too ([`WrapUp::in_order`]).
 
 use super::bank::{Bank, Question};
 use super::rng::SplitMix64;
@@ -10,6 +14,11 @@ pub const WRAP_UP_SIZE: usize = 10;
 
 /// The pass mark, in percent of questions answered right.
 pub const PASS_PERCENT: usize = 70;
+
+/// The most scenario questions one wrap-up asks. Few, because the bank's topics (ten
+/// in the built-in bank) are what the wrap-up assesses: with two scenario questions,
+/// eight of the ten still come one per bank topic.
+pub const MAX_SCENARIO_QUESTIONS: usize = 2;
 
 /// A question as drawn: its options in the order shown and where the answer went.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,6 +80,16 @@ impl WrapUp {
     /// when the bank has them. The drawn set is shuffled once more so topics do not come
     /// in a fixed rhythm.
     pub fn draw(bank: &Bank, seed: u64, count: usize) -> WrapUp {
+        WrapUp::draw_with(bank, &[], seed, count)
+    }
+
+    /// [`WrapUp::draw`], with [`MAX_SCENARIO_QUESTIONS`] of the `count` (or as many as
+    /// there are) taken from `scenario` — scenarios' own questions — from different
+    /// scenarios where possible. With no scenario questions it draws exactly what
+    /// [`WrapUp::draw`] always drew for the seed.
+    pub fn draw_with(bank: &Bank, scenario: &[Question], seed: u64, count: usize) -> WrapUp {
+        let extra = MAX_SCENARIO_QUESTIONS.min(scenario.len()).min(count);
+        let from_bank = count - extra;
         let mut rng = SplitMix64::new(seed);
         let mut topics: Vec<Vec<&Question>> = bank
             .topics()
@@ -83,10 +102,10 @@ impl WrapUp {
         }
         let mut picked: Vec<&Question> = Vec::with_capacity(count);
         let mut round = 0;
-        while picked.len() < count {
+        while picked.len() < from_bank {
             let before = picked.len();
             for group in &topics {
-                if picked.len() == count {
+                if picked.len() == from_bank {
                     break;
                 }
                 if let Some(q) = group.get(round) {
@@ -99,9 +118,37 @@ impl WrapUp {
             }
             round += 1;
         }
+        // Shuffling an empty list draws nothing from `rng`, which keeps `draw` as it was.
+        let mut candidates: Vec<&Question> = scenario.iter().collect();
+        rng.shuffle(&mut candidates);
+        let mut taken: Vec<&Question> = Vec::with_capacity(extra);
+        for q in &candidates {
+            if taken.len() < extra && taken.iter().all(|t| t.scenario != q.scenario) {
+                taken.push(q);
+            }
+        }
+        // Fewer scenarios than questions wanted: a second question of one of them.
+        for q in &candidates {
+            if taken.len() < extra && !taken.iter().any(|t| std::ptr::eq(*t, *q)) {
+                taken.push(q);
+            }
+        }
+        picked.extend(taken);
         rng.shuffle(&mut picked);
         let questions: Vec<DrawnQuestion> = picked
             .into_iter()
+            .map(|q| DrawnQuestion::shuffled(q, &mut rng))
+            .collect();
+        let answers = vec![None; questions.len()];
+        WrapUp { questions, answers }
+    }
+
+    /// `questions` in their own order, each with its options shuffled: a drill's
+    /// scenario questions, asked after the reveal.
+    pub fn in_order(questions: &[Question], seed: u64) -> WrapUp {
+        let mut rng = SplitMix64::new(seed);
+        let questions: Vec<DrawnQuestion> = questions
+            .iter()
             .map(|q| DrawnQuestion::shuffled(q, &mut rng))
             .collect();
         let answers = vec![None; questions.len()];

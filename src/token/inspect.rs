@@ -483,6 +483,31 @@ fn claim_findings(
             );
         }
     }
+    // GitLab names the pipeline's trigger in `pipeline_source`; a merge request
+    // pipeline's token carries the source branch's ordinary subject, so only this claim
+    // tells it apart (https://docs.gitlab.com/ci/secrets/id_token_authentication/ ,
+    // https://docs.gitlab.com/ci/jobs/job_rules/ for the `merge_request_event` value).
+    if platform == Platform::Gitlab && claims.str("pipeline_source") == Some("merge_request_event")
+    {
+        let branch = claims
+            .str("ref")
+            .map(|r| format!(" (source branch `{}`)", escape_control(r)))
+            .unwrap_or_default();
+        findings.push(
+            WORKFLOW_GITLAB_MERGE_REQUEST_RUN
+                .finding(
+                    format!("the token was issued to a merge request pipeline{branch}: the merge request's unmerged code asked for it, and its subject is the source branch's, which a trust rule cannot tell from a push to that branch"),
+                    "run jobs that need cloud credentials only on protected branches or tags (`rules: - if: $CI_COMMIT_REF_PROTECTED == \"true\"`) and pin trust rules to those refs (or to `ref_protected`); give merge request pipelines read-only or no cloud access",
+                )
+                .with_evidence(Evidence::runtime(
+                    Stage::Workflow,
+                    Outcome::Info,
+                    from.artifact,
+                    "$.pipeline_source",
+                    "merge request pipeline",
+                )),
+        );
+    }
 }
 
 fn inspect_parts(

@@ -1,5 +1,5 @@
 //! The triage TUI, in The Elm Architecture: one [`App`] state, one [`Message`] enum,
-//! [`update`] (which returns the [`Effect`]s it wants) and a pure [`view`]. `run` owns
+//! [`update`] (which returns the [`Effect`]s it wants) and a pure [`view()`]. `run` owns
 //! the terminal, the background [`worker`] and the [`clipboard`]: it restores the
 //! terminal on every exit path (ratatui's init installs a panic hook that does so; ours
 //! turns mouse reporting and bracketed paste off first).

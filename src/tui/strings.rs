@@ -22,7 +22,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ("c", "copy the RCA report (markdown, redacted)"),
     ("y", "copy the one-line summary"),
     ("p", "practice mode"),
-    ("click  wheel", "select a stage or artifact; scroll what is under it"),
+    (
+        "click  wheel",
+        "select a stage or artifact; scroll what is under it",
+    ),
     ("?", "show or hide this help"),
     ("q  Ctrl-C", "quit"),
 ];

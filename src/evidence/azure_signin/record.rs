@@ -9,20 +9,11 @@
 //! `tables[].columns/rows`; and diagnostic-settings archive records (`category`
 //! `ServicePrincipalSignInLogs`, the sign-in in `properties`).
 //!
-//! Codes and meanings: clouds.md "AADSTS codes" (Azure DevOps workload identity
-//! troubleshooting, Entra workload identity federation considerations, Azure SDK
-//! troubleshooting), and the messages quoted in errors.md.
+//! What a code means comes from the one AADSTS table, `evidence::aadsts`.
 
 use serde_json::{Map, Value};
 
 use super::super::gcp_audit::shared::{parse_time, show, text};
-use crate::diagnosis::Stage;
-use crate::diagnosis::catalog::{
-    Rule, TOKEN_EXPIRED, TOKEN_SIGNATURE_INVALID, TRUST_AZURE_APP_NOT_FOUND,
-    TRUST_AZURE_AUDIENCE_MISMATCH, TRUST_AZURE_EXPRESSION_MISMATCH, TRUST_AZURE_FEDERATION_BLOCKED,
-    TRUST_AZURE_ISSUER_MISMATCH, TRUST_AZURE_NO_CREDENTIALS, TRUST_AZURE_NO_MATCHING_CREDENTIAL,
-    TRUST_AZURE_SUBJECT_MISMATCH,
-};
 
 /// Who signed in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -328,156 +319,8 @@ pub(crate) fn read_signins(v: &Value, locator: &str) -> Vec<SignIn> {
     Vec::new()
 }
 
-/// What an AADSTS code means and which finding it proves.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Code {
-    pub code: i64,
-    pub rule: &'static Rule,
-    pub meaning: &'static str,
-    /// `APP` is replaced by the app id, `CODE` by the code.
-    pub fix: &'static str,
-    /// The catalogue has no finding for exactly this code: the closest is used.
-    pub closest: bool,
-}
-
-impl Code {
-    pub fn stage(&self) -> Stage {
-        self.rule.stage
-    }
-}
-
-const CODES: &[Code] = &[
-    Code {
-        code: 70021,
-        rule: &TRUST_AZURE_NO_MATCHING_CREDENTIAL,
-        meaning: "no federated identity credential matches the presented assertion (issuer, subject and audience are compared exactly); also seen for a minute after a credential is added, while it replicates",
-        fix: "compare the app's federated credentials (az ad app federated-credential list --id APP) with the token's iss, sub and aud character for character; if the credential was just added, retry after a minute",
-        closest: false,
-    },
-    Code {
-        code: 700211,
-        rule: &TRUST_AZURE_ISSUER_MISMATCH,
-        meaning: "no federated identity credential has the presented issuer",
-        fix: "set the credential's issuer to the token's iss exactly, trailing slash and case included (az ad app federated-credential list --id APP)",
-        closest: false,
-    },
-    Code {
-        code: 700212,
-        rule: &TRUST_AZURE_AUDIENCE_MISMATCH,
-        meaning: "no federated identity credential has the presented audience",
-        fix: "request the token with audience api://AzureADTokenExchange (azure/login's default) and keep that single value in the credential's audiences (az ad app federated-credential list --id APP)",
-        closest: false,
-    },
-    Code {
-        code: 700213,
-        rule: &TRUST_AZURE_SUBJECT_MISMATCH,
-        meaning: "no federated identity credential has the presented subject (the comparison is exact and case-sensitive)",
-        fix: "add a federated credential whose subject is the token's sub exactly (environment, branch, tag and pull_request runs each have their own subject; at most 20 credentials per app — a flexible credential's claimsMatchingExpression can match several): az ad app federated-credential create --id APP --parameters credential.json",
-        closest: false,
-    },
-    Code {
-        code: 7002138,
-        rule: &TRUST_AZURE_SUBJECT_MISMATCH,
-        meaning: "the presented subject does not match a federated identity credential",
-        fix: "add a federated credential whose subject is the token's sub exactly (az ad app federated-credential list --id APP)",
-        closest: false,
-    },
-    Code {
-        code: 7002131,
-        rule: &TRUST_AZURE_EXPRESSION_MISMATCH,
-        meaning: "the flexible federated credential's claimsMatchingExpression did not match the token",
-        fix: "compare the expression with the token's claims (single spaces, case-sensitive values; `matches` takes * and ?): az rest --method get --url \"https://graph.microsoft.com/beta/applications(appId='APP')/federatedIdentityCredentials\"",
-        closest: false,
-    },
-    Code {
-        code: 70025,
-        rule: &TRUST_AZURE_NO_CREDENTIALS,
-        meaning: "the app or identity has no federated identity credentials at all",
-        fix: "add a federated credential for the workflow's issuer, subject and audience (az ad app federated-credential create --id APP --parameters credential.json), or use the client id of the app that has them",
-        closest: false,
-    },
-    Code {
-        code: 700016,
-        rule: &TRUST_AZURE_APP_NOT_FOUND,
-        meaning: "the application (client id) was not found in the tenant",
-        fix: "check the client-id and tenant-id the job passes (the app must exist in that tenant): az ad app show --id APP",
-        closest: false,
-    },
-    Code {
-        code: 700223,
-        rule: &TRUST_AZURE_FEDERATION_BLOCKED,
-        meaning: "workload identity federation is disabled or constrained in the tenant",
-        fix: "ask a tenant administrator to allow workload identity federation for this app, or federate a user-assigned managed identity instead",
-        closest: false,
-    },
-    Code {
-        code: 700238,
-        rule: &TRUST_AZURE_FEDERATION_BLOCKED,
-        meaning: "workload identity federation is disabled or constrained in the tenant",
-        fix: "ask a tenant administrator to allow workload identity federation for this app, or federate a user-assigned managed identity instead",
-        closest: false,
-    },
-    Code {
-        code: 70052,
-        rule: &TRUST_AZURE_FEDERATION_BLOCKED,
-        meaning: "the identity must be a managed identity, a single-tenant app or a service account to federate with this issuer (a multitenant app was used with an Entra issuer)",
-        fix: "use a single-tenant app registration or a user-assigned managed identity for this federation",
-        closest: true,
-    },
-    Code {
-        code: 900382,
-        rule: &TRUST_AZURE_FEDERATION_BLOCKED,
-        meaning: "a confidential client is not supported in a cross-cloud request",
-        fix: "federate with an app registered in the same cloud (public, US Government, China) as the resource",
-        closest: true,
-    },
-    Code {
-        code: 700024,
-        rule: &TOKEN_EXPIRED,
-        meaning: "the client assertion (the CI token) is not within its valid time range: it expired, or is not valid yet, when Entra received it",
-        fix: "request the token right before the login step (long jobs: log in again in the deploying step with a fresh token), and check the runner's clock",
-        closest: false,
-    },
-    Code {
-        code: 700021,
-        rule: &TRUST_AZURE_NO_MATCHING_CREDENTIAL,
-        meaning: "the assertion's app id does not match the client_id of the request",
-        fix: "pass the client id of the app that holds the federated credential (az ad app show --id APP)",
-        closest: true,
-    },
-    Code {
-        code: 700023,
-        rule: &TRUST_AZURE_AUDIENCE_MISMATCH,
-        meaning: "the assertion's audience does not match the realm (tenant) it was sent to",
-        fix: "send the exchange to the tenant the app lives in, with the audience the federated credential expects (az ad app federated-credential list --id APP)",
-        closest: true,
-    },
-    Code {
-        code: 700027,
-        rule: &TOKEN_SIGNATURE_INVALID,
-        meaning: "the client assertion failed signature validation (Entra could not verify it with the issuer's published keys)",
-        fix: "check that the issuer's /.well-known/openid-configuration and jwks_uri serve the key that signed the token (self-hosted issuers: publish rotated keys before using them)",
-        closest: true,
-    },
-];
-
-/// An AADSTS code this table does not know: the generic federated-credential finding.
-const UNKNOWN: Code = Code {
-    code: 0,
-    rule: &TRUST_AZURE_NO_MATCHING_CREDENTIAL,
-    meaning: "an Entra sign-in error this tool has no entry for",
-    fix: "look the code up (https://login.microsoftonline.com/error?code=CODE) and compare the app's federated credentials with the token (az ad app federated-credential list --id APP)",
-    closest: true,
-};
-
-/// What `code` means.
-pub(crate) fn code_info(code: i64) -> Code {
-    CODES
-        .iter()
-        .copied()
-        .find(|c| c.code == code)
-        .unwrap_or(Code { code, ..UNKNOWN })
-}
+/// The AADSTS table is shared with the job-log reader: `evidence::aadsts`.
+pub(crate) use crate::evidence::aadsts::{Code, code_info};
 
 #[cfg(test)]
 mod tests {
@@ -529,14 +372,20 @@ mod tests {
 
     #[test]
     fn every_listed_code_has_its_finding_and_unknown_codes_say_closest() {
+        use crate::diagnosis::Stage;
+        use crate::diagnosis::catalog::{
+            TRUST_AZURE_ISSUER_UNREACHABLE, TRUST_AZURE_SUBJECT_MISMATCH,
+        };
         assert_eq!(code_info(700213).rule.id, TRUST_AZURE_SUBJECT_MISMATCH.id);
         assert_eq!(code_info(700024).stage(), Stage::Token);
+        // The sign-in log and the job log read the same table.
+        assert_eq!(code_info(50166).rule.id, TRUST_AZURE_ISSUER_UNREACHABLE.id);
         let unknown = code_info(7000215);
         assert!(unknown.closest);
         assert_eq!(unknown.code, 7000215);
-        for c in CODES {
+        for c in crate::evidence::aadsts::CODES {
             assert!(
-                c.fix.contains("APP") || !c.fix.contains("--id"),
+                c.fix.contains("APP_ID") || !c.fix.contains("--id"),
                 "{}",
                 c.code
             );

@@ -120,7 +120,27 @@ pub(crate) struct Analysis {
     pub timed_lines: usize,
     /// The GitHub runner's `GITHUB_TOKEN Permissions` group: its line and entries.
     pub token_permissions: Option<(usize, Vec<String>)>,
+    /// The first line that shows the job running: its number, time and what it says.
+    pub job_started: Option<JobStarted>,
 }
+
+/// A line only a running job writes: the runner's header or a step beginning.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct JobStarted {
+    pub line: usize,
+    pub time: Option<i64>,
+    pub what: String,
+}
+
+/// Runner header lines that a job writes before its first step (their readers cite
+/// the formats: `github`, `gitlab`).
+const JOB_HEADERS: &[&str] = &[
+    // GitHub Actions runner (first lines of every job log).
+    "Current runner version:",
+    "Job defined at:",
+    // GitLab Runner (first line of every job log).
+    "Running with gitlab-runner",
+];
 
 /// Step inputs worth keeping: they name the role, app, provider or Vault role.
 const INPUTS: &[&str] = &[
@@ -190,6 +210,25 @@ impl Analyzer {
         self.analysis.lines = self.analysis.lines.max(line);
         if time.is_some() {
             self.analysis.timed_lines += 1;
+        }
+        if self.analysis.job_started.is_none() {
+            // A step beginning (GitHub `##[group]Run …`, Azure Pipelines `Starting: …`,
+            // GitLab `section_start:`, Buildkite `~~~ …`, CircleCI's step shebang,
+            // Bitbucket `Build setup`) or a runner header proves the job ran.
+            let what = match marker {
+                Marker::StepStart if !marker_text.trim().is_empty() => Some(marker_text),
+                _ => JOB_HEADERS
+                    .iter()
+                    .any(|h| text.trim_start().starts_with(h))
+                    .then_some(text),
+            };
+            if let Some(what) = what {
+                self.analysis.job_started = Some(JobStarted {
+                    line,
+                    time,
+                    what: excerpt(what.trim()),
+                });
+            }
         }
         match marker {
             Marker::StepStart => {

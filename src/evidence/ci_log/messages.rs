@@ -28,6 +28,7 @@ use regex::Regex;
 
 use crate::diagnosis::catalog::{self, Rule};
 use crate::diagnosis::{Outcome, Stage};
+use crate::evidence::aadsts;
 use crate::token::Cloud;
 
 /// How an entry recognises its line.
@@ -120,6 +121,20 @@ const fn pass(
     }
 }
 
+/// An Entra code's entry, from the shared AADSTS table (`APP_ID` stays a placeholder:
+/// a log seldom names the app the way the command needs it).
+const fn entra(key: &'static str, code: u32) -> Message {
+    let known = aadsts::code_info(code as i64);
+    fail(
+        key,
+        Pattern::Aadsts(code),
+        known.rule,
+        AZURE,
+        known.meaning,
+        known.fix,
+    )
+}
+
 const fn info(
     key: &'static str,
     pattern: Pattern,
@@ -142,6 +157,9 @@ const FIX_ID_TOKEN: &str = "grant the job `permissions: id-token: write` (at job
 const FIX_STS_TRUST: &str = "compare the token's `sub` and `aud` with the role's trust policy conditions (`aws iam get-role`); StringEquals does not expand `*`, and the principal must be this account's OIDC provider for the token's issuer";
 const FIX_AZURE_FIC: &str = "add (or correct) a federated identity credential whose issuer, subject and audience equal the token's exactly (case included): `az ad app federated-credential list --id APP_ID`";
 const FIX_GCP_PROVIDER: &str = "compare the token with the provider (`gcloud iam workload-identity-pools providers describe`): issuer URI, allowed audiences, attribute condition; use the project number, and the provider not the pool";
+/// clouds.md Sessions: `DurationSeconds` up to the role's `MaxSessionDuration` (1–12 h,
+/// default 1 h); configure-aws-credentials asks for 3600 s unless told otherwise.
+pub(crate) const FIX_SESSION_EXPIRED: &str = "ask for a session that outlasts the job: raise `role-duration-seconds` (configure-aws-credentials; default 3600) within the role's MaxSessionDuration (raise that too if needed: `aws iam update-role --max-session-duration`), or assume the role again right before the long step";
 const FIX_VAULT_ROLE: &str = "compare the token's claims with the JWT role (`vault read auth/jwt/role/ROLE`): bound_issuer (config), bound_audiences, bound_subject, bound_claims (and bound_claims_type=glob for wildcards)";
 
 /// The catalogue, in matching order.
@@ -476,6 +494,8 @@ pub(crate) static MESSAGES: &[Message] = &[
         FIX_STS_TRUST,
     ),
     // --- AWS API calls made with the assumed credentials (audit) ---
+    // The temporary credentials' own expiry (not the web identity token's: that one is
+    // `aws.sts.web-identity-expired` above, on AssumeRoleWithWebIdentity).
     fail(
         "aws.api.session-expired",
         text(
@@ -486,10 +506,10 @@ pub(crate) static MESSAGES: &[Message] = &[
                 "(expiredtokenexception) when calling",
             ],
         ),
-        catalog::AUDIT_AWS_ACCESS_DENIED,
+        catalog::AUDIT_AWS_SESSION_EXPIRED,
         AWS,
-        "a deploy call was refused because the assumed session had expired",
-        "ask for a session that outlasts the job (`role-duration-seconds`, within the role's MaxSessionDuration) or re-run the login step before long tasks",
+        "a call made with the assumed role was refused because the role session had expired: the job outlived the credentials it got at login",
+        FIX_SESSION_EXPIRED,
     ),
     fail(
         "aws.api.access-denied",
@@ -671,47 +691,13 @@ pub(crate) static MESSAGES: &[Message] = &[
         "grant the service account a role with the permission named in the message, on that resource",
     ),
     // --- Entra (azure/login, Azure CLI, Azure Identity) ---
-    // Codes: ADO troubleshooting and ENTRA (AADSTS700212 and 7002131 unverified).
-    fail(
-        "azure.aadsts7002138",
-        Pattern::Aadsts(7_002_138),
-        catalog::TRUST_AZURE_SUBJECT_MISMATCH,
-        AZURE,
-        "Entra found a federated credential whose subject differs from the token's only in letter case",
-        "make the credential's subject match the token's `sub` exactly, case included",
-    ),
-    fail(
-        "azure.aadsts7002131",
-        Pattern::Aadsts(7_002_131),
-        catalog::TRUST_AZURE_EXPRESSION_MISMATCH,
-        AZURE,
-        "no flexible federated credential's claims matching expression matched the token",
-        "compare `claimsMatchingExpression` with the token's claims",
-    ),
-    fail(
-        "azure.aadsts700213",
-        Pattern::Aadsts(700_213),
-        catalog::TRUST_AZURE_SUBJECT_MISMATCH,
-        AZURE,
-        "no federated identity credential matches the token's subject",
-        FIX_AZURE_FIC,
-    ),
-    fail(
-        "azure.aadsts700211",
-        Pattern::Aadsts(700_211),
-        catalog::TRUST_AZURE_ISSUER_MISMATCH,
-        AZURE,
-        "no federated identity credential matches the token's issuer",
-        FIX_AZURE_FIC,
-    ),
-    fail(
-        "azure.aadsts700212",
-        Pattern::Aadsts(700_212),
-        catalog::TRUST_AZURE_AUDIENCE_MISMATCH,
-        AZURE,
-        "no federated identity credential matches the token's audience",
-        FIX_AZURE_FIC,
-    ),
+    // Codes, meanings and fixes: the one AADSTS table (`evidence::aadsts`), shared with
+    // the sign-in log reader; codes compare as numbers.
+    entra("azure.aadsts7002138", 7_002_138),
+    entra("azure.aadsts7002131", 7_002_131),
+    entra("azure.aadsts700213", 700_213),
+    entra("azure.aadsts700211", 700_211),
+    entra("azure.aadsts700212", 700_212),
     // The newer text without the code (Azure/login #617, #573)
     fail(
         "azure.no-record-for-subject",
@@ -746,80 +732,30 @@ pub(crate) static MESSAGES: &[Message] = &[
         "no federated identity credential matches the token's audience",
         FIX_AZURE_FIC,
     ),
+    entra("azure.aadsts70021", 70_021),
+    entra("azure.aadsts70025", 70_025),
+    entra("azure.aadsts700016", 700_016),
+    entra("azure.aadsts700223", 700_223),
+    entra("azure.aadsts700238", 700_238),
+    entra("azure.aadsts70052", 70_052),
+    entra("azure.aadsts900382", 900_382),
+    entra("azure.aadsts700024", 700_024),
+    entra("azure.aadsts700021", 700_021),
+    entra("azure.aadsts700023", 700_023),
+    entra("azure.aadsts700027", 700_027),
+    // "Request to External OIDC endpoint failed" (Azure/azure-workload-identity#642,
+    // #605; microsoft/azure-pipelines-tasks#19831; Azure/login#283 for 501661).
+    entra("azure.aadsts50166", 50_166),
+    entra("azure.aadsts90061", 90_061),
+    entra("azure.aadsts501661", 501_661),
+    // The same text when a wrapper dropped the code.
     fail(
-        "azure.aadsts70021",
-        Pattern::Aadsts(70_021),
-        catalog::TRUST_AZURE_NO_MATCHING_CREDENTIAL,
+        "azure.external-oidc-endpoint-failed",
+        text(&["request to external oidc endpoint failed"], &[]),
+        catalog::TRUST_AZURE_ISSUER_UNREACHABLE,
         AZURE,
-        "no federated identity credential matches the token (issuer, subject and audience together; or a new credential has not replicated yet)",
-        FIX_AZURE_FIC,
-    ),
-    fail(
-        "azure.aadsts70025",
-        Pattern::Aadsts(70_025),
-        catalog::TRUST_AZURE_NO_CREDENTIALS,
-        AZURE,
-        "the application has no federated identity credentials at all",
-        "add a federated identity credential to the app registration (or managed identity) the step signs in as",
-    ),
-    fail(
-        "azure.aadsts700016",
-        Pattern::Aadsts(700_016),
-        catalog::TRUST_AZURE_APP_NOT_FOUND,
-        AZURE,
-        "Entra does not know the client ID in this tenant",
-        "check `client-id` and `tenant-id` (the app's Application ID, in the tenant that owns it)",
-    ),
-    fail(
-        "azure.aadsts700223",
-        Pattern::Aadsts(700_223),
-        catalog::TRUST_AZURE_FEDERATION_BLOCKED,
-        AZURE,
-        "workload identity federation is disabled for this tenant or identity",
-        "ask a tenant administrator to allow workload identity federation",
-    ),
-    fail(
-        "azure.aadsts700238",
-        Pattern::Aadsts(700_238),
-        catalog::TRUST_AZURE_FEDERATION_BLOCKED,
-        AZURE,
-        "workload identity federation is constrained in this tenant",
-        "ask a tenant administrator to allow this issuer for workload identity federation",
-    ),
-    // AADSTS70052: multitenant app with an Entra issuer. Closest rule: federation blocked.
-    fail(
-        "azure.aadsts70052",
-        Pattern::Aadsts(70_052),
-        catalog::TRUST_AZURE_FEDERATION_BLOCKED,
-        AZURE,
-        "this identity cannot use this issuer (it must be a managed identity or a single-tenant app)",
-        "use a single-tenant app registration or a user-assigned managed identity",
-    ),
-    fail(
-        "azure.aadsts700024",
-        Pattern::Aadsts(700_024),
-        catalog::TOKEN_EXPIRED,
-        AZURE,
-        "Entra refused the client assertion as outside its valid time range (the CI token expired before the exchange)",
-        "exchange the token right after requesting it (long jobs: sign in again just before the step that needs Azure)",
-    ),
-    // AADSTS50166 / AADSTS90061 "Request to External OIDC endpoint failed": Entra cannot
-    // reach the issuer. No rule for an unreachable issuer: closest is the issuer one.
-    fail(
-        "azure.aadsts50166",
-        Pattern::Aadsts(50_166),
-        catalog::TRUST_AZURE_ISSUER_MISMATCH,
-        AZURE,
-        "Entra could not reach the token issuer's OIDC endpoint",
-        "retry; check the issuer's discovery document is public (this is usually an outage of the issuer)",
-    ),
-    fail(
-        "azure.aadsts90061",
-        Pattern::Aadsts(90_061),
-        catalog::TRUST_AZURE_ISSUER_MISMATCH,
-        AZURE,
-        "Entra could not reach the token issuer's OIDC endpoint",
-        "retry; check the issuer's discovery document is public (this is usually an outage of the issuer)",
+        aadsts::code_info(50_166).meaning,
+        aadsts::code_info(50_166).fix,
     ),
     // AZL LoginConfig.ts validate / older main.ts
     fail(
@@ -1302,6 +1238,24 @@ mod tests {
             classify("AADSTS9999999: something new").map(|m| m.key),
             Some("azure.aadsts.other")
         );
+    }
+
+    /// The AADSTS table drives the log catalogue: every code it lists has an entry here,
+    /// with the table's finding.
+    #[test]
+    fn every_aadsts_code_of_the_shared_table_has_its_entry() {
+        for c in aadsts::CODES {
+            let m = MESSAGES
+                .iter()
+                .find(|m| matches!(m.pattern, Pattern::Aadsts(code) if i64::from(code) == c.code))
+                .unwrap_or_else(|| panic!("AADSTS{} has no entry", c.code));
+            assert_eq!(m.rule.map(|r| r.id), Some(c.rule.id), "{}", m.key);
+        }
+        for m in MESSAGES {
+            if let Pattern::Aadsts(code) = m.pattern {
+                assert!(aadsts::is_listed(i64::from(code)), "{}", m.key);
+            }
+        }
     }
 
     #[test]

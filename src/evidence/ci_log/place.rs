@@ -424,6 +424,9 @@ pub(crate) fn contribute(
     if let Some(evidence) = permissions_evidence(analysis, artifact) {
         out.evidence(evidence);
     }
+    if let Some(evidence) = job_started_evidence(analysis, origin.platform, artifact) {
+        out.evidence(evidence);
+    }
 
     if events.is_empty() && analysis.tokens.is_empty() && analysis.claims.is_empty() {
         out.evidence(Evidence::runtime(
@@ -451,6 +454,42 @@ pub(crate) fn contribute(
         ));
     }
     next_evidence(analysis, origin, &fates, facts, out);
+}
+
+/// The workflow stage passes on a platform's job log that shows the job running —
+/// unless the log itself proves the workflow stage failed (no `id-token: write`, a
+/// misconfigured login step…), which then decides. A log no platform reader claimed
+/// (generic, pasted error text) proves nothing about a job.
+fn job_started_evidence(
+    analysis: &Analysis,
+    platform: Platform,
+    artifact: &str,
+) -> Option<Evidence> {
+    if platform == Platform::Generic {
+        return None;
+    }
+    let started = analysis.job_started.as_ref()?;
+    let workflow_failed = analysis
+        .events
+        .iter()
+        .any(|e| e.message.stage == Stage::Workflow && e.message.outcome == Outcome::Fail);
+    if workflow_failed {
+        return None;
+    }
+    Some(
+        Evidence::runtime(
+            Stage::Workflow,
+            Outcome::Pass,
+            artifact,
+            format!("line {}", started.line),
+            format!(
+                "the job ran on {}: \"{}\"",
+                platform.display(),
+                started.what
+            ),
+        )
+        .at(started.time),
+    )
 }
 
 /// What the artifact is, for sentences.

@@ -541,7 +541,7 @@ const SAMPLES: &[(&str, &str, &str, &str)] = &[
         "aws.api.session-expired",
         "An error occurred (ExpiredToken) when calling the PutObject operation: The security token included in the request is expired",
         "audit",
-        "audit.aws.access-denied",
+        "audit.aws.session-expired",
     ),
     (
         "aws.api.access-denied",
@@ -729,17 +729,55 @@ const SAMPLES: &[(&str, &str, &str, &str)] = &[
         "token",
         "token.expired",
     ),
+    // Wording: Azure/azure-workload-identity#642 and #605, microsoft/azure-pipelines-tasks#19831.
     (
         "azure.aadsts50166",
         "ERROR: AADSTS50166: Request to External OIDC endpoint failed.",
         "trust",
-        "trust.azure.issuer-mismatch",
+        "trust.azure.issuer-unreachable",
     ),
     (
         "azure.aadsts90061",
         "ERROR: AADSTS90061: Request to External OIDC endpoint failed.",
         "trust",
-        "trust.azure.issuer-mismatch",
+        "trust.azure.issuer-unreachable",
+    ),
+    // Azure/login#283 (GitHub Enterprise Server issuer)
+    (
+        "azure.aadsts501661",
+        "Error: : AADSTS501661: Request to External OIDC endpoint failed.",
+        "trust",
+        "trust.azure.issuer-unreachable",
+    ),
+    (
+        "azure.external-oidc-endpoint-failed",
+        "Azure.Identity.AuthenticationFailedException: ClientAssertionCredential authentication failed: Request to External OIDC endpoint failed.",
+        "trust",
+        "trust.azure.issuer-unreachable",
+    ),
+    (
+        "azure.aadsts900382",
+        "ERROR: AADSTS900382: Confidential Client is not supported in Cross Cloud request.",
+        "trust",
+        "trust.azure.federation-blocked",
+    ),
+    (
+        "azure.aadsts700021",
+        "ERROR: AADSTS700021: Client assertion application identifier doesn't match 'client_id' parameter.",
+        "trust",
+        "trust.azure.no-matching-credential",
+    ),
+    (
+        "azure.aadsts700023",
+        "ERROR: AADSTS700023: Client assertion audience claim does not match Realm issuer.",
+        "trust",
+        "trust.azure.audience-mismatch",
+    ),
+    (
+        "azure.aadsts700027",
+        "ERROR: AADSTS700027: Client assertion failed signature validation.",
+        "token",
+        "token.signature-invalid",
     ),
     (
         "azure.login.inputs-missing",
@@ -1101,6 +1139,89 @@ fn a_log_with_no_oidc_lines_says_so() {
         d.next_evidence
             .iter()
             .any(|n| n.command.starts_with("gh run view RUN_ID"))
+    );
+}
+
+/// A platform's job log shows the job ran: the workflow stage gets a runtime pass at
+/// the first runner header or step line — on every platform's fixture whose log does
+/// not itself fail the workflow stage.
+#[test]
+fn a_job_log_proves_the_job_ran() {
+    let cases = [
+        ("github-raw-max-session.log", None),
+        (
+            "gitlab-timestamps-provider-not-found.log",
+            Some("Running with gitlab-runner"),
+        ),
+        ("azure-devops-aadsts700213.log", Some("AzureCLI")),
+        (
+            "buildkite-assume-role-denied.log",
+            Some("Running global environment hook"),
+        ),
+        (
+            "circleci-assume-role-denied.txt",
+            Some("#!/bin/bash -eo pipefail"),
+        ),
+        ("bitbucket-s3-access-denied.txt", None),
+    ];
+    for (name, what) in cases {
+        let d = run(&[fixture(name)], None);
+        let wf = &d.stages[Stage::Workflow.index()].evidence;
+        let ran = wf
+            .iter()
+            .find(|e| e.outcome == Outcome::Pass && e.summary.contains("the job ran"))
+            .unwrap_or_else(|| panic!("{name}: {wf:?}"));
+        assert_eq!(ran.artifact, name);
+        assert!(ran.locator.starts_with("line "), "{name}: {}", ran.locator);
+        if let Some(what) = what {
+            assert!(ran.summary.contains(what), "{name}: {}", ran.summary);
+        }
+        assert_eq!(status(&d, Stage::Workflow), StageStatus::Passed, "{name}");
+    }
+    let log = "2026-03-02T10:14:00.0000000Z Current runner version: '2.322.0'\n2026-03-02T10:14:01.0000000Z ##[group]Run npm test\n";
+    let d = run(&[Input::pasted("job.log", log)], Some(0));
+    let ran = d.stages[Stage::Workflow.index()]
+        .evidence
+        .iter()
+        .find(|e| e.outcome == Outcome::Pass)
+        .unwrap();
+    assert_eq!(ran.locator, "line 1");
+    assert!(
+        ran.summary.contains("Current runner version"),
+        "{}",
+        ran.summary
+    );
+    assert_eq!(ran.time, Some(1_772_446_440));
+}
+
+/// When the log proves the workflow stage failed, the job having started is no pass.
+#[test]
+fn a_workflow_failure_in_the_log_is_not_overruled_by_the_job_starting() {
+    let d = run(&[fixture("github-raw-missing-id-token.log")], None);
+    let wf = &d.stages[Stage::Workflow.index()].evidence;
+    assert!(
+        !wf.iter().any(|e| e.summary.contains("the job ran")),
+        "{wf:?}"
+    );
+    assert_eq!(status(&d, Stage::Workflow), StageStatus::Failed);
+    // Pasted error text is no job log.
+    let d = run(
+        &[Input::pasted(
+            "error.txt",
+            "ERROR: AADSTS50166: Request to External OIDC endpoint failed.",
+        )],
+        Some(0),
+    );
+    assert!(
+        d.stages[Stage::Workflow.index()]
+            .evidence
+            .iter()
+            .all(|e| !e.summary.contains("the job ran"))
+    );
+    assert!(
+        ids(&d).contains(&"trust.azure.issuer-unreachable"),
+        "{:?}",
+        ids(&d)
     );
 }
 

@@ -280,8 +280,17 @@ pub(crate) struct SessionCall {
 }
 
 impl SessionCall {
-    pub fn denied(&self) -> bool {
-        self.error_code.as_deref().is_some_and(is_access_denied)
+    /// Refused on the audit stage: denied, or made after the session's credentials
+    /// expired.
+    pub fn refused(&self) -> bool {
+        self.error_code
+            .as_deref()
+            .is_some_and(|c| is_access_denied(c) || is_session_expired(c))
+    }
+
+    /// Made with the role session's credentials after they expired.
+    pub fn session_expired(&self) -> bool {
+        self.error_code.as_deref().is_some_and(is_session_expired)
     }
 }
 
@@ -678,6 +687,14 @@ pub(crate) fn is_access_denied(code: &str) -> bool {
         || lower.starts_with("authorizationerror")
 }
 
+/// A call made with expired temporary credentials: `ExpiredToken` (most query APIs)
+/// or `ExpiredTokenException` (JSON APIs), "The security token included in the request
+/// is expired". On a call by an assumed-role session this is the session's expiry (its
+/// `DurationSeconds`), not the web identity token's.
+pub(crate) fn is_session_expired(code: &str) -> bool {
+    code.to_ascii_lowercase().starts_with("expiredtoken")
+}
+
 /// Where an `AssumeRoleWithWebIdentity` error puts the failure, and the finding that
 /// names it (`None` for errors the catalogue has no rule for: the evidence still
 /// fails the stage). Codes from the STS API reference
@@ -807,7 +824,7 @@ mod tests {
         let Interpreted::Call(c) = interpret(&event, loc(), &mut Interner::default()) else {
             panic!("not a call");
         };
-        assert!(c.web_identity && c.denied());
+        assert!(c.web_identity && c.refused());
         assert_eq!(c.time, Some(1_772_446_500));
         assert_eq!(c.access_key.as_deref(), Some("ASIAEXAMPLE"));
     }

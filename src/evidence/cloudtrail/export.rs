@@ -297,7 +297,7 @@ impl Export {
             Interpreted::Attempt(a) => self.add_attempt(a),
             Interpreted::Call(c) => {
                 if let Some(key) = &c.access_key {
-                    self.note_key(key.as_bytes(), c.time, c.denied());
+                    self.note_key(key.as_bytes(), c.time, c.refused());
                 }
                 if c.web_identity || c.error_code.is_some() {
                     self.add_call(c);

@@ -141,6 +141,50 @@ fn a_deploy_denied_to_the_assumed_role_fails_the_audit_stage() {
     );
 }
 
+/// A call by the session after its credentials expired is not an access denial: it is
+/// `audit.aws.session-expired`, with how long after the assumption it came.
+#[test]
+fn a_call_after_the_session_expired_is_session_expired_not_access_denied() {
+    let mut export: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(fixture_path("s3-delivery-deploy-denied.json")).unwrap(),
+    )
+    .unwrap();
+    let call = &mut export["Records"][6];
+    call["eventTime"] = json!("2026-03-02T11:20:07Z");
+    call["errorCode"] = json!("ExpiredToken");
+    call["errorMessage"] = json!("The security token included in the request is expired");
+    let input = Input::pasted("cloudtrail.json", serde_json::to_vec(&export).unwrap());
+    let d = run(&[input], Some("2026-03-02T11:25:00Z"), Filters::default());
+    assert_eq!(d.stopped_at, Some(Stage::Audit));
+    assert_eq!(status(&d, Stage::Role), StageStatus::Passed);
+    let f = finding(&d, "audit.aws.session-expired");
+    assert_eq!(f.severity, Severity::Error);
+    assert!(
+        f.cause.contains("1h 05m 36s after the role was assumed"),
+        "{}",
+        f.cause
+    );
+    assert!(f.fix.contains("role-duration-seconds"), "{}", f.fix);
+    assert!(
+        f.evidence[0].summary.contains("session expired"),
+        "{}",
+        f.evidence[0].summary
+    );
+    assert!(
+        !ids(&d).contains(&"audit.aws.access-denied"),
+        "{:?}",
+        ids(&d)
+    );
+    // No policy simulation for an expiry: nothing was denied.
+    assert!(
+        !d.next_evidence
+            .iter()
+            .any(|n| n.command.contains("simulate-principal-policy")),
+        "{:?}",
+        d.next_evidence
+    );
+}
+
 #[test]
 fn api_versions_are_cut_from_event_names() {
     assert_eq!(

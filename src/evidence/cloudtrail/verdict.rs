@@ -15,8 +15,11 @@ use std::fmt::Write as _;
 use super::event::{Attempt, SessionCall, Text, classify_sts_error, role_name};
 use super::export::{Export, UNKNOWN};
 use crate::clock::format_utc;
-use crate::diagnosis::catalog::{AUDIT_AWS_ACCESS_DENIED, AUDIT_AWS_NO_SESSION_ACTIVITY, Rule};
+use crate::diagnosis::catalog::{
+    AUDIT_AWS_ACCESS_DENIED, AUDIT_AWS_NO_SESSION_ACTIVITY, AUDIT_AWS_SESSION_EXPIRED, Rule,
+};
 use crate::diagnosis::{Evidence, Outcome, Severity, Stage};
+use crate::evidence::ci_log::messages::FIX_SESSION_EXPIRED;
 use crate::evidence::{Filters, Observations, SharedFacts};
 use crate::text::{escape_control, redact_secrets};
 
@@ -189,7 +192,7 @@ pub(crate) fn select<'e>(export: &'e Export, facts: &SharedFacts) -> Selection<'
     // The latest failure on each path: a failed attempt, or a denied call by one of
     // its sessions.
     let mut denied_by_key: BTreeMap<&str, i64> = BTreeMap::new();
-    for c in export.calls.iter().filter(|c| c.denied()) {
+    for c in export.calls.iter().filter(|c| c.refused()) {
         if let (Some(k), Some(t)) = (c.access_key.as_deref(), c.time) {
             let e = denied_by_key.entry(k).or_insert(t);
             *e = (*e).max(t);
@@ -634,11 +637,11 @@ fn place_audit(
         .as_deref()
         .and_then(|k| export.key_activity(k))
         .copied();
-    let denied: Vec<&SessionCall> = calls.iter().copied().filter(|c| c.denied()).collect();
+    let denied: Vec<&SessionCall> = calls.iter().copied().filter(|c| c.refused()).collect();
     let retried = |d: &SessionCall| {
         calls
             .iter()
-            .any(|c| !c.denied() && c.source == d.source && c.name == d.name && c.time > d.time)
+            .any(|c| !c.refused() && c.source == d.source && c.name == d.name && c.time > d.time)
     };
     let (retried_denials, standing): (Vec<&SessionCall>, Vec<&SessionCall>) =
         denied.iter().copied().partition(|d| retried(d));
@@ -664,6 +667,10 @@ fn place_audit(
         let mut by_call: Vec<(String, &SessionCall)> = by_call.into_iter().collect();
         by_call.sort_by_key(|(_, d)| std::cmp::Reverse(d.time));
         for (name, d) in by_call.into_iter().take(DENIAL_FINDINGS) {
+            if d.session_expired() {
+                out.finding(expired_finding(artifact, assumed, &name, d));
+                continue;
+            }
             let message = d.error_message.as_deref().unwrap_or("");
             let finding = AUDIT_AWS_ACCESS_DENIED
                 .finding(
@@ -686,7 +693,7 @@ fn place_audit(
                     artifact,
                     calls
                         .iter()
-                        .find(|c| !c.denied())
+                        .find(|c| !c.refused())
                         .map_or_else(|| assumed.loc.render(), |c| c.loc.render()),
                     format!(
                         "{ok_calls} other call(s) by the session succeeded; its calls span {} … {}",
@@ -700,19 +707,28 @@ fn place_audit(
         let role_arn = shell_word(&esc(role));
         let actions: Vec<String> = standing
             .iter()
+            .filter(|d| !d.session_expired())
             .map(|d| iam_action(d))
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
-        out.next(
-            "whether the role's policies allow the denied actions, and which policy decides (organization SCPs and resource policies are not simulated)",
-            format!("aws iam simulate-principal-policy --policy-source-arn {role_arn} --action-names {}", actions.iter().map(|a| shell_word(a)).collect::<Vec<_>>().join(" ")),
-        );
         let name = shell_word(&esc(role_name(role)));
-        out.next(
-            "the role's permissions policies",
-            format!("aws iam list-attached-role-policies --role-name {name} && aws iam list-role-policies --role-name {name}"),
-        );
+        if actions.is_empty() {
+            // Only expiries: the session's lifetime is the question, not a policy.
+            out.next(
+                "the role's MaxSessionDuration (the longest session the job may ask for)",
+                format!("aws iam get-role --role-name {name} --query Role.MaxSessionDuration"),
+            );
+        } else {
+            out.next(
+                "whether the role's policies allow the denied actions, and which policy decides (organization SCPs and resource policies are not simulated)",
+                format!("aws iam simulate-principal-policy --policy-source-arn {role_arn} --action-names {}", actions.iter().map(|a| shell_word(a)).collect::<Vec<_>>().join(" ")),
+            );
+            out.next(
+                "the role's permissions policies",
+                format!("aws iam list-attached-role-policies --role-name {name} && aws iam list-role-policies --role-name {name}"),
+            );
+        }
         for d in retried_denials {
             out.evidence(denial_evidence(
                 artifact,
@@ -732,7 +748,7 @@ fn place_audit(
                 " (retried later with success)",
             ));
         }
-        let latest = calls.iter().rev().find(|c| !c.denied());
+        let latest = calls.iter().rev().find(|c| !c.refused());
         let example = latest
             .map(|c| format!(", the latest {} at {}", call_name(c), when(c.time)))
             .unwrap_or_default();
@@ -848,14 +864,58 @@ pub(super) fn without_api_version(name: &str) -> &str {
     name
 }
 
+/// A call refused because the role session had expired: how long after the
+/// assumption it came, against the session's lifetime when the event gives it.
+fn expired_finding(
+    artifact: &str,
+    assumed: &Attempt,
+    name: &str,
+    d: &SessionCall,
+) -> crate::diagnosis::Finding {
+    let after = match (assumed.time, d.time) {
+        (Some(a), Some(c)) if c >= a => format!(
+            ", {} after the role was assumed at {}",
+            duration(c - a),
+            when(assumed.time)
+        ),
+        _ => String::new(),
+    };
+    AUDIT_AWS_SESSION_EXPIRED
+        .finding(
+            format!(
+                "{name} by {} at {} was refused because the role session's credentials had expired{after}: {}. The job outlived the session it got at login (configure-aws-credentials asks for 3600 s unless told otherwise)",
+                or_unknown(&d.session_arn),
+                when(d.time),
+                error_text(&d.error_code, &d.error_message)
+            ),
+            format!("{FIX_SESSION_EXPIRED}; role {}", esc(assumed.role.as_deref().unwrap_or(UNKNOWN))),
+        )
+        .with_evidence(denial_evidence(artifact, d, Outcome::Fail, ""))
+}
+
+/// `1h 02m 05s`, `4m 10s`, `12s`.
+fn duration(seconds: i64) -> String {
+    let (h, m, s) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
+    match (h, m) {
+        (0, 0) => format!("{s}s"),
+        (0, _) => format!("{m}m {s:02}s"),
+        _ => format!("{h}h {m:02}m {s:02}s"),
+    }
+}
+
 fn denial_evidence(artifact: &str, d: &SessionCall, outcome: Outcome, suffix: &str) -> Evidence {
+    let verb = if d.session_expired() {
+        "refused (session expired)"
+    } else {
+        "denied"
+    };
     Evidence::runtime(
         Stage::Audit,
         outcome,
         artifact,
         d.loc.render(),
         format!(
-            "{} denied to {}: {}{suffix}",
+            "{} {verb} to {}: {}{suffix}",
             call_name(d),
             or_unknown(&d.session_arn),
             error_text(&d.error_code, &d.error_message)
@@ -929,7 +989,7 @@ fn no_attempts(
         .collect();
     let latest = web
         .iter()
-        .filter(|c| c.denied())
+        .filter(|c| c.refused())
         .max_by_key(|c| c.time)
         .or_else(|| web.iter().max_by_key(|c| c.time));
     if let Some(pick) = latest {
@@ -1158,7 +1218,7 @@ pub(crate) fn note(export: &Export) -> String {
         s.pop();
     }
     if export.calls_seen > 0 {
-        let denied = export.calls.iter().filter(|c| c.denied()).count();
+        let denied = export.calls.iter().filter(|c| c.refused()).count();
         let _ = write!(
             s,
             "; {} call(s) by assumed-role sessions read in full ({denied} denied)",

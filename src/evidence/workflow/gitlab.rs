@@ -28,7 +28,10 @@ use std::collections::BTreeSet;
 
 use super::yaml::{Duplicate, Entry, Loaded, Node};
 use super::{locator, shown};
-use crate::diagnosis::catalog::{WORKFLOW_ACTION_MISCONFIGURED, WORKFLOW_GITLAB_MISSING_ID_TOKENS};
+use crate::diagnosis::catalog::{
+    WORKFLOW_ACTION_MISCONFIGURED, WORKFLOW_GITLAB_MERGE_REQUEST_RUN,
+    WORKFLOW_GITLAB_MISSING_ID_TOKENS,
+};
 use crate::diagnosis::{Evidence, Outcome, Stage};
 use crate::evidence::{Observations, SharedFacts};
 use crate::token::claims::Claims;
@@ -1168,7 +1171,7 @@ fn place_job(
         ),
     ));
     if job.refs.merge_requests {
-        out.evidence(Evidence::statics(
+        let ev = Evidence::statics(
             Stage::Workflow,
             Outcome::Info,
             artifact,
@@ -1177,7 +1180,31 @@ fn place_job(
                 "job `{}` runs in merge request pipelines and authenticates there: its token carries `{prefix}:ref_type:branch:ref:<source branch>`, so a trust rule that admits it admits unreviewed branches; merge requests from forks run in the fork's project unless run in the parent project",
                 shown(&job.name)
             ),
-        ));
+        );
+        out.evidence(ev.clone());
+        // As GitHub's pull_request job that logs in (`workflow.github.pull-request-run`):
+        // the job hands cloud credentials to code that is still under review.
+        let refs = &job.refs;
+        let only = !refs.any
+            && !refs.default_branch
+            && !refs.any_tag
+            && refs.branches.is_empty()
+            && refs.tags.is_empty()
+            && refs.patterns.is_empty();
+        out.finding(
+            WORKFLOW_GITLAB_MERGE_REQUEST_RUN
+                .finding(
+                    format!(
+                        "Job `{}` runs {} merge request pipelines (rules at line {}) and authenticates to {} there. Its ID token carries the source branch's subject (`{prefix}:ref_type:branch:ref:<source branch>`, `pipeline_source` `merge_request_event`): for the login to work the trust configuration must admit unprotected branches, which lets the merge request's unreviewed code get these credentials.",
+                        shown(&job.name),
+                        if only { "only in" } else { "in" },
+                        refs.line.unwrap_or(job.line),
+                        if clouds.is_empty() { "a cloud" } else { clouds.as_str() }
+                    ),
+                    "Authenticate only on protected branches or tags (`rules: - if: $CI_COMMIT_REF_PROTECTED == \"true\"`) and pin the trust rule to them (or to `ref_protected`); give merge request jobs a separate read-only role, or none.",
+                )
+                .with_evidence(ev),
+        );
     }
     for (artifact_name, claims) in tokens {
         let sub = claims.subject().unwrap_or("(no sub)");

@@ -932,6 +932,22 @@ fn gitlab_default_id_tokens_and_merge_request_pipelines() {
         s.contains("`project_path:GROUP/PROJECT:ref_type:branch:ref:main` on branch `main`"),
         "{s}"
     );
+    // `plan` logs in only in merge request pipelines; `apply` only on main.
+    let runs: Vec<&Finding> = out
+        .findings
+        .iter()
+        .filter(|f| f.id == "workflow.gitlab.merge-request-run")
+        .collect();
+    assert_eq!(runs.len(), 1, "{:?}", ids(&out));
+    assert!(
+        runs[0]
+            .cause
+            .contains("Job `plan` runs only in merge request pipelines"),
+        "{}",
+        runs[0].cause
+    );
+    // The job's own `rules:` (line 15), not the workflow's.
+    assert_eq!(runs[0].evidence[0].locator, "line 15: plan.rules");
 }
 
 #[test]

@@ -5,9 +5,10 @@
 //! 100 ms for the animation and countdown, and acts on the returned [`PracticeAction`]
 //! (copy text, open the triage view on a diagnosis, leave, quit).
 //!
-//! Screens: the menu, the lesson, a scenario picker, play/break, drill a ticket, the
-//! wrap-up, "in your own words", the 90-second drill and the reset confirmation. Time
-//! comes in as `Instant`s from the host, so tests replay a session exactly.
+//! Screens: the menu, the lesson, a scenario picker, play/break, drill a ticket (then
+//! the scenario's own questions), the wrap-up, "in your own words", the 90-second
+//! drill and the reset confirmation. Time comes in as `Instant`s from the host, so
+//! tests replay a session exactly.
 
 mod doc;
 mod view;
@@ -144,6 +145,8 @@ pub enum DrillPhase {
     /// All three picked; trace or reveal.
     Locked,
     Reveal,
+    /// The scenario's own question `n` (0-based), after the reveal.
+    Question(usize),
 }
 
 #[derive(Clone, Debug)]
@@ -155,6 +158,12 @@ pub struct DrillState {
     pub cursor: usize,
     /// What saving the result said (`None` before the reveal).
     pub saved: Option<String>,
+    /// The scenario's own questions, asked after the reveal (may be empty).
+    pub questions: WrapUp,
+    /// The current own question was answered: its why is showing.
+    pub answered: bool,
+    /// What saving the own questions' score said (`None` until all are answered).
+    pub questions_saved: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -343,6 +352,7 @@ impl Practice {
         let seed = self.next_seed();
         if let Some(drill) = self.book.drill(case, seed) {
             self.current = case;
+            let questions = WrapUp::in_order(&self.book.questions(case), seed);
             self.go(Screen::Drill(Box::new(DrillState {
                 case,
                 drill,
@@ -350,6 +360,9 @@ impl Practice {
                 answers: DrillAnswers::default(),
                 cursor: 0,
                 saved: None,
+                questions,
+                answered: false,
+                questions_saved: None,
             })));
         }
     }
@@ -368,7 +381,8 @@ impl Practice {
         let seed = self.next_seed();
         match &self.bank {
             Some(bank) => {
-                let quiz = WrapUp::draw(bank, seed, WRAP_UP_SIZE);
+                let own = self.book.all_questions();
+                let quiz = WrapUp::draw_with(bank, &own, seed, WRAP_UP_SIZE);
                 self.go(Screen::WrapUp(Box::new(WrapUpState {
                     quiz,
                     index: 0,
@@ -420,6 +434,9 @@ impl Practice {
             Screen::Picker { .. } => self.book.cases().len(),
             Screen::Drill(d) => match d.phase {
                 DrillPhase::Ask(step) => d.drill.options(step).len(),
+                DrillPhase::Question(i) if !d.answered => {
+                    d.questions.questions.get(i).map_or(0, |q| q.options.len())
+                }
                 _ => 0,
             },
             Screen::WrapUp(w) => w.quiz.questions.get(w.index).map_or(0, |q| q.options.len()),
@@ -806,7 +823,7 @@ fn drill(p: &mut Practice, mut s: Box<DrillState>, message: PracticeMessage, now
             reveal(p, &mut s);
             stay(Screen::Drill(s))
         }
-        (DrillPhase::Reveal, PracticeMessage::Letter('t')) => {
+        (DrillPhase::Reveal | DrillPhase::Question(_), PracticeMessage::Letter('t')) => {
             let action = p.trace(s.case);
             (Some(Screen::Drill(s)), action)
         }
@@ -826,13 +843,57 @@ fn drill(p: &mut Practice, mut s: Box<DrillState>, message: PracticeMessage, now
             p.open_play(s.case, now);
             moved()
         }
-        (DrillPhase::Reveal, PracticeMessage::Letter('n') | PracticeMessage::Select) => {
-            let next = (s.case + 1) % p.book.cases().len().max(1);
-            p.open_drill(next);
-            moved()
+        // Enter goes on to the scenario's own questions; `n`, here or during them, skips
+        // to the next ticket.
+        (DrillPhase::Reveal, PracticeMessage::Select) if !s.questions.questions.is_empty() => {
+            s.phase = DrillPhase::Question(0);
+            s.cursor = 0;
+            s.answered = false;
+            p.scroll = 0;
+            stay(Screen::Drill(s))
+        }
+        (DrillPhase::Reveal | DrillPhase::Question(_), PracticeMessage::Letter('n'))
+        | (DrillPhase::Reveal, PracticeMessage::Select) => next_drill(p, s.case),
+        (DrillPhase::Question(i), PracticeMessage::Select | PracticeMessage::Choose(_))
+            if !s.answered =>
+        {
+            let choice = match message {
+                PracticeMessage::Choose(n) => n,
+                _ => s.cursor,
+            };
+            if s.questions.answer(i, choice).is_some() {
+                s.cursor = choice;
+                s.answered = true;
+                if s.questions.finished() && s.questions_saved.is_none() {
+                    p.progress
+                        .record_questions(&s.drill.slug, s.questions.score());
+                    s.questions_saved = Some(p.save());
+                }
+            }
+            stay(Screen::Drill(s))
+        }
+        (DrillPhase::Question(i), PracticeMessage::Select | PracticeMessage::Right)
+            if s.answered =>
+        {
+            if i + 1 < s.questions.questions.len() {
+                s.phase = DrillPhase::Question(i + 1);
+                s.cursor = 0;
+                s.answered = false;
+                p.scroll = 0;
+                stay(Screen::Drill(s))
+            } else {
+                next_drill(p, s.case)
+            }
         }
         _ => stay(Screen::Drill(s)),
     }
+}
+
+/// The ticket after `case`, wrapping round.
+fn next_drill(p: &mut Practice, case: usize) -> Step {
+    let next = (case + 1) % p.book.cases().len().max(1);
+    p.open_drill(next);
+    moved()
 }
 
 /// Grade the drill and record it, once.

@@ -15,7 +15,7 @@ use super::{
     PlayState, Practice, Purpose, Screen, WordsState, WrapUpState, lesson_pages,
 };
 use crate::diagnosis::{Outcome, Stage, StageStatus};
-use crate::practice::{DrillStep, PASS_PERCENT, key_finding};
+use crate::practice::{DrawnQuestion, DrillStep, PASS_PERCENT, key_finding};
 
 fn bold() -> Style {
     Style::new().add_modifier(Modifier::BOLD)
@@ -177,6 +177,13 @@ fn footer_keys(p: &Practice) -> String {
             DrillPhase::Ask(_) => "↑/↓ or a number pick · Enter confirm · Esc back",
             DrillPhase::Locked => "t trace in the triage view · Enter reveal · Esc back",
             DrillPhase::Reveal => "t trace · c copy · w own words · p play · Enter next · Esc back",
+            DrillPhase::Question(_) if !s.answered => {
+                "↑/↓ or a number answer · Enter confirm · t trace · n next ticket · Esc back"
+            }
+            DrillPhase::Question(i) if i + 1 < s.questions.questions.len() => {
+                "Enter next question · n next ticket · t trace · PgUp/PgDn scroll · Esc back"
+            }
+            DrillPhase::Question(_) => "Enter next ticket · t trace · PgUp/PgDn scroll · Esc back",
         },
         Screen::WrapUp(s) if s.done => "r retake · Enter/Esc menu · q quit",
         Screen::WrapUp(s) if s.answered => "Enter next · PgUp/PgDn scroll · Esc menu",
@@ -554,7 +561,7 @@ fn draw_drill(p: &Practice, s: &DrillState, frame: &mut Frame, area: Rect) {
             d.item("  Attached: ", dim(), &drill.artifacts.join(", "), accent());
             d.blank();
         }
-        DrillPhase::Reveal => {}
+        DrillPhase::Reveal | DrillPhase::Question(_) => {}
     }
     match s.phase {
         DrillPhase::Ticket => {
@@ -618,8 +625,89 @@ fn draw_drill(p: &Practice, s: &DrillState, frame: &mut Frame, area: Rect) {
             });
         }
         DrillPhase::Reveal => draw_reveal(p, s, &mut d),
+        DrillPhase::Question(i) => draw_own_question(s, i, &mut d),
     }
     d.render(frame, area, p.scroll);
+}
+
+/// One of the scenario's own questions, after the reveal; under the last one answered,
+/// the score on them and where it was saved.
+fn draw_own_question(s: &DrillState, index: usize, d: &mut Doc) {
+    let Some(q) = s.questions.questions.get(index) else {
+        return;
+    };
+    let total = s.questions.questions.len();
+    d.item(
+        &format!("Question {}/{total} ", index + 1),
+        bold(),
+        "· about this ticket",
+        dim(),
+    );
+    d.item("Ticket: ", dim(), &s.drill.title, dim());
+    d.blank();
+    draw_choice(d, q, s.cursor, s.answered, s.questions.is_right(index));
+    if s.answered && s.questions.finished() && index + 1 == total {
+        let score = s.questions.score();
+        d.blank();
+        d.text(
+            &format!(
+                "This ticket's questions: {}/{} right.",
+                score.correct, score.total
+            ),
+            bold(),
+        );
+        if let Some(saved) = &s.questions_saved {
+            d.text(&format!("Result {saved}."), dim());
+        }
+    }
+}
+
+/// A multiple-choice question: the prompt, the options (the cursor's marked; once
+/// answered, the right one ✓ and a wrong pick ✗), then the verdict and the why.
+fn draw_choice(d: &mut Doc, q: &DrawnQuestion, cursor: usize, answered: bool, right: bool) {
+    d.text(&q.question.prompt, bold());
+    d.blank();
+    for (i, option) in q.options.iter().enumerate() {
+        let selected = i == cursor;
+        let lead = if answered && i == q.answer {
+            "✓"
+        } else if answered && selected {
+            "✗"
+        } else if selected {
+            "▶"
+        } else {
+            " "
+        };
+        let style = if answered && i == q.answer {
+            good().add_modifier(Modifier::BOLD)
+        } else if answered && selected {
+            bad()
+        } else if selected {
+            bold().add_modifier(Modifier::REVERSED)
+        } else {
+            Style::new()
+        };
+        let prefix = format!("{lead} {}. ", i + 1);
+        if selected && !answered {
+            d.focused(|d| d.item(&prefix, style, option, style));
+        } else {
+            d.item(&prefix, style, option, style);
+        }
+    }
+    if answered {
+        d.blank();
+        d.focused(|d| {
+            if right {
+                d.text("✓ Right.", good().add_modifier(Modifier::BOLD));
+            } else {
+                d.text(
+                    &format!("✗ Not quite — the answer is {}.", q.answer + 1),
+                    bad(),
+                );
+            }
+            d.item("Why: ", bold(), &q.question.why, Style::new());
+        });
+    }
 }
 
 fn draw_reveal(p: &Practice, s: &DrillState, d: &mut Doc) {
@@ -736,51 +824,19 @@ fn draw_wrap_up(p: &Practice, s: &WrapUpState, frame: &mut Frame, area: Rect) {
         &format!("· {}", q.question.topic),
         dim(),
     );
-    d.blank();
-    d.text(&q.question.prompt, bold());
-    d.blank();
-    for (i, option) in q.options.iter().enumerate() {
-        let selected = i == s.cursor;
-        let lead = if s.answered && i == q.answer {
-            "✓"
-        } else if s.answered && selected {
-            "✗"
-        } else if selected {
-            "▶"
-        } else {
-            " "
-        };
-        let style = if s.answered && i == q.answer {
-            good().add_modifier(Modifier::BOLD)
-        } else if s.answered && selected {
-            bad()
-        } else if selected {
-            bold().add_modifier(Modifier::REVERSED)
-        } else {
-            Style::new()
-        };
-        let prefix = format!("{lead} {}. ", i + 1);
-        if selected && !s.answered {
-            d.focused(|d| d.item(&prefix, style, option, style));
-        } else {
-            d.item(&prefix, style, option, style);
-        }
+    // A scenario's own question may say "this ticket": show the ticket it is about.
+    if let Some(case) = q
+        .question
+        .scenario
+        .as_deref()
+        .and_then(|slug| p.book.find(slug))
+        .and_then(|i| p.book.cases().get(i))
+    {
+        d.item("Ticket: ", dim(), &case.scenario.spec.title, dim());
+        d.item("  ", Style::new(), &case.scenario.spec.ticket, dim());
     }
-    if s.answered {
-        d.blank();
-        let right = s.quiz.is_right(s.index);
-        d.focused(|d| {
-            if right {
-                d.text("✓ Right.", good().add_modifier(Modifier::BOLD));
-            } else {
-                d.text(
-                    &format!("✗ Not quite — the answer is {}.", q.answer + 1),
-                    bad(),
-                );
-            }
-            d.item("Why: ", bold(), &q.question.why, Style::new());
-        });
-    }
+    d.blank();
+    draw_choice(&mut d, q, s.cursor, s.answered, s.quiz.is_right(s.index));
     d.render(frame, area, p.scroll);
 }
 
