@@ -10,57 +10,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::text::escape_control;
+use crate::tui::view::wrap::{Row, wrap};
 
 /// Display width of a string (as ratatui measures it).
 fn width(s: &str) -> usize {
     Span::raw(s).width()
-}
-
-/// Split `text` into rows at most `max` wide, breaking at spaces, hard-breaking words
-/// longer than a row.
-pub fn wrap(text: &str, max: usize) -> Vec<String> {
-    let max = max.max(1);
-    let mut rows = Vec::new();
-    let mut row = String::new();
-    for word in text.split(' ') {
-        let mut word = word.to_owned();
-        loop {
-            let need = if row.is_empty() {
-                width(&word)
-            } else {
-                width(&row) + 1 + width(&word)
-            };
-            if need <= max {
-                if !row.is_empty() {
-                    row.push(' ');
-                }
-                row.push_str(&word);
-                break;
-            }
-            if !row.is_empty() {
-                rows.push(std::mem::take(&mut row));
-                continue;
-            }
-            // A word wider than the row: cut it at the row's width.
-            let mut head = String::new();
-            let mut rest = word.chars();
-            for c in rest.by_ref() {
-                if width(&head) + width(c.encode_utf8(&mut [0; 4])) > max {
-                    rows.push(std::mem::take(&mut head));
-                    head.push(c);
-                    break;
-                }
-                head.push(c);
-            }
-            word = head + rest.as_str();
-            if width(&word) <= max {
-                row = word;
-                break;
-            }
-        }
-    }
-    rows.push(row);
-    rows
 }
 
 /// The document being built for one pane.
@@ -98,18 +52,16 @@ impl Doc {
     pub fn item(&mut self, prefix: &str, prefix_style: Style, body: &str, body_style: Style) {
         let prefix = escape_control(prefix).into_owned();
         let indent = width(&prefix);
-        let room = self.width.saturating_sub(indent).max(4);
         for (p, paragraph) in body.split('\n').enumerate() {
-            let paragraph = escape_control(paragraph).into_owned();
-            for (i, row) in wrap(&paragraph, room).into_iter().enumerate() {
-                let lead = if p == 0 && i == 0 {
-                    Span::styled(prefix.clone(), prefix_style)
-                } else {
-                    Span::raw(" ".repeat(indent))
-                };
-                self.lines
-                    .push(Line::from(vec![lead, Span::styled(row, body_style)]));
-            }
+            let lead = if p == 0 {
+                Span::styled(prefix.clone(), prefix_style)
+            } else {
+                Span::raw(" ".repeat(indent))
+            };
+            let body = Span::styled(escape_control(paragraph).into_owned(), body_style);
+            let row = Row::new(vec![lead, body], u16::try_from(indent).unwrap_or(u16::MAX));
+            self.lines
+                .extend(wrap(&row, u16::try_from(self.width).unwrap_or(u16::MAX)));
         }
     }
 
@@ -158,21 +110,6 @@ impl Doc {
                 Paragraph::new(Span::styled("▼", marker)),
                 Rect::new(x, area.y + area.height - 1, 1, 1),
             );
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wrap_breaks_at_spaces_and_splits_long_words() {
-        assert_eq!(wrap("a bb ccc dddd", 6), ["a bb", "ccc", "dddd"]);
-        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
-        assert_eq!(wrap("", 4), [""]);
-        for row in wrap("the quick brown fox jumps over the lazy dog", 7) {
-            assert!(row.chars().count() <= 7, "{row}");
         }
     }
 }

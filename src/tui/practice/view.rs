@@ -3,6 +3,7 @@
 //! escapes control characters) or `esc`; status is carried by words and marks
 //! (`✓ passed`, `✗ failed`, `◀ stops here`) as well as colour.
 
+use crate::tui::view::wrap::{Row, wrap};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -429,10 +430,10 @@ fn draw_play(p: &Practice, s: &PlayState, frame: &mut Frame, area: Rect) {
                 Line::from(Span::styled(line, style)),
             ]
         } else {
-            super::doc::wrap(&line, inner.max(1))
+            let row = Row::new(vec![Span::styled(line, style)], 0);
+            wrap(&row, u16::try_from(inner.max(1)).unwrap_or(u16::MAX))
                 .into_iter()
                 .take(2)
-                .map(|l| Line::from(Span::styled(l, style)))
                 .collect()
         };
         frame.render_widget(Paragraph::new(lines).block(block), rect);

@@ -213,6 +213,18 @@ mod tests {
         assert_eq!(text(&[short]), ["abc"]);
     }
 
+    /// Moved from the practice screens' own wrapper, which this one replaced.
+    #[test]
+    fn wrap_breaks_at_spaces_and_splits_long_words() {
+        let plain = |s: &str, w: u16| text(&wrap(&Row::new(vec![Span::raw(s.to_owned())], 0), w));
+        assert_eq!(plain("a bb ccc dddd", 6), ["a bb", "ccc", "dddd"]);
+        assert_eq!(plain("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(plain("", 4), [""]);
+        for row in plain("the quick brown fox jumps over the lazy dog", 7) {
+            assert!(row.chars().count() <= 7, "{row}");
+        }
+    }
+
     #[test]
     fn an_empty_row_is_one_empty_line() {
         assert_eq!(wrap(&Row::blank(), 10).len(), 1);
