@@ -35,7 +35,7 @@ use serde_json::Value;
 use super::gcp_audit::shared::{
     Anchor, in_double_quotes, quote, quoted_after, show, within_filters,
 };
-use super::gcp_audit::stream::{Records, StreamError};
+use super::gcp_audit::stream::{ReadStats, RecordWords, Records, StreamError};
 use super::{
     ArtifactKind, EvidenceSource, Input, LoadedArtifact, Observations, Origin, Recognition,
     SharedFacts,
@@ -148,19 +148,6 @@ pub fn sniff(head: &[u8]) -> bool {
                 || archive))
 }
 
-/// How the export was read: counts for the artifact note.
-#[derive(Clone, Debug, Default)]
-struct ReadStats {
-    framing: &'static str,
-    records: usize,
-    unreadable: usize,
-    first_unreadable: Option<String>,
-    oversized: usize,
-    beyond_cap: usize,
-    damage: Option<String>,
-    skipped_lines: usize,
-}
-
 /// A loaded sign-in log export.
 #[derive(Clone, Debug)]
 pub struct AzureSigninLog {
@@ -176,42 +163,17 @@ impl AzureSigninLog {
         let mut records = Records::new(reader, MAX_RECORD_BYTES);
         let mut signins = Vec::new();
         let mut stats = ReadStats::default();
-        let mut first_invalid = None;
-        let damage = loop {
-            match records.next_record() {
-                Ok(None) => break None,
-                Err(e) => break Some(e),
-                Ok(Some(record)) => {
-                    stats.records += 1;
-                    let locator = record.locator();
-                    let Some(bytes) = record.bytes else {
-                        stats.oversized += 1;
-                        continue;
-                    };
-                    match serde_json::from_slice::<Value>(&bytes) {
-                        Err(e) => {
-                            stats.unreadable += 1;
-                            let reason = e.to_string();
-                            stats
-                                .first_unreadable
-                                .get_or_insert_with(|| format!("{locator}: {reason}"));
-                            first_invalid.get_or_insert((locator, reason));
-                        }
-                        Ok(value) => {
-                            for signin in read_signins(&value, &locator) {
-                                if signins.len() >= MAX_KEPT {
-                                    stats.beyond_cap += 1;
-                                } else {
-                                    signins.push(signin);
-                                }
-                            }
-                        }
-                    }
+        let mut beyond_cap = 0;
+        let (damage, first_invalid) = records.read_values(&mut stats, |value, locator| {
+            for signin in read_signins(&value, &locator) {
+                if signins.len() >= MAX_KEPT {
+                    beyond_cap += 1;
+                } else {
+                    signins.push(signin);
                 }
             }
-        };
-        stats.framing = records.framing_label();
-        stats.skipped_lines = records.skipped_lines().0;
+        });
+        stats.beyond_cap = beyond_cap;
         let graph_list = records
             .wrapper()
             .and_then(|w| w.fields.get("@odata.context"))
@@ -304,37 +266,15 @@ impl LoadedArtifact for AzureSigninLog {
         if !failures.is_empty() {
             parts.push(format!("failures: {failures}"));
         }
-        if s.unreadable > 0 {
-            parts.push(format!(
-                "{} records unreadable (first {})",
-                s.unreadable,
-                s.first_unreadable.as_deref().map(quote).unwrap_or_default()
-            ));
-        }
-        if s.oversized > 0 {
-            parts.push(format!(
-                "{} records too large to be sign-ins skipped",
-                s.oversized
-            ));
-        }
-        if s.skipped_lines > 0 {
-            parts.push(format!(
-                "{} lines of non-JSON text skipped",
-                s.skipped_lines
-            ));
-        }
-        if s.beyond_cap > 0 {
-            parts.push(format!(
-                "only the first {MAX_KEPT} sign-ins kept in detail; {} more counted",
-                s.beyond_cap
-            ));
-        }
-        if let Some(damage) = &s.damage {
-            parts.push(format!(
-                "read up to the damage, sign-ins before it are used: {}",
-                quote(damage)
-            ));
-        }
+        parts.extend(s.read_notes(
+            &RecordWords {
+                unreadable: "records",
+                oversized: "sign-ins",
+                kept: "sign-ins",
+                name_first_oversized: false,
+            },
+            MAX_KEPT,
+        ));
         Some(parts.join("; "))
     }
 

@@ -32,8 +32,8 @@ use std::io::Read;
 
 use entry::{AuditEntry, EntryKind, read_entry, subject_of};
 use serde_json::Value;
-use shared::{Anchor, in_double_quotes, quote, shell_single, show, within_filters};
-use stream::{Records, StreamError};
+use shared::{Anchor, in_double_quotes, shell_single, show, within_filters};
+use stream::{ReadStats, RecordWords, Records, StreamError};
 
 use super::{
     ArtifactKind, EvidenceSource, Input, LoadedArtifact, Observations, Origin, Recognition,
@@ -137,26 +137,13 @@ pub fn sniff(head: &[u8]) -> bool {
         || memchr::memmem::find(head, b"cloudaudit.googleapis.com").is_some()
 }
 
-/// How the export was read: counts for the artifact note.
-#[derive(Clone, Debug, Default)]
-struct ReadStats {
-    framing: &'static str,
-    records: usize,
-    other_entries: usize,
-    unreadable: usize,
-    first_unreadable: Option<String>,
-    oversized: usize,
-    first_oversized: Option<String>,
-    beyond_cap: usize,
-    damage: Option<String>,
-    skipped_lines: usize,
-}
-
 /// A loaded Cloud Audit Logs export.
 #[derive(Clone, Debug)]
 pub struct GcpAuditLog {
     entries: Vec<AuditEntry>,
     stats: ReadStats,
+    /// Log entries that are not audit entries.
+    other_entries: usize,
 }
 
 impl GcpAuditLog {
@@ -166,41 +153,15 @@ impl GcpAuditLog {
         let mut records = Records::new(reader, MAX_ENTRY_BYTES);
         let mut entries = Vec::new();
         let mut stats = ReadStats::default();
-        let mut first_invalid = None;
-        let damage = loop {
-            match records.next_record() {
-                Ok(None) => break None,
-                Err(e) => break Some(e),
-                Ok(Some(record)) => {
-                    stats.records += 1;
-                    let locator = record.locator();
-                    let Some(bytes) = record.bytes else {
-                        stats.oversized += 1;
-                        stats
-                            .first_oversized
-                            .get_or_insert_with(|| format!("{locator}: {} bytes", record.size));
-                        continue;
-                    };
-                    match serde_json::from_slice::<Value>(&bytes) {
-                        Err(e) => {
-                            stats.unreadable += 1;
-                            let reason = e.to_string();
-                            stats
-                                .first_unreadable
-                                .get_or_insert_with(|| format!("{locator}: {reason}"));
-                            first_invalid.get_or_insert((locator, reason));
-                        }
-                        Ok(value) => match read_entry(&value, locator) {
-                            None => stats.other_entries += 1,
-                            Some(_) if entries.len() >= MAX_KEPT => stats.beyond_cap += 1,
-                            Some(entry) => entries.push(entry),
-                        },
-                    }
-                }
+        let (mut other_entries, mut beyond_cap) = (0, 0);
+        let (damage, first_invalid) = records.read_values(&mut stats, |value, locator| {
+            match read_entry(&value, locator) {
+                None => other_entries += 1,
+                Some(_) if entries.len() >= MAX_KEPT => beyond_cap += 1,
+                Some(entry) => entries.push(entry),
             }
-        };
-        stats.framing = records.framing_label();
-        stats.skipped_lines = records.skipped_lines().0;
+        });
+        stats.beyond_cap = beyond_cap;
         if entries.is_empty() && stats.beyond_cap == 0 {
             if let Some(e) = damage {
                 return Err(GcpAuditError::Damaged(e));
@@ -213,7 +174,11 @@ impl GcpAuditLog {
             });
         }
         stats.damage = damage.map(|e| e.to_string());
-        Ok(GcpAuditLog { entries, stats })
+        Ok(GcpAuditLog {
+            entries,
+            stats,
+            other_entries,
+        })
     }
 
     /// The subjects, service accounts and other callers of the export, most frequent
@@ -275,41 +240,21 @@ impl LoadedArtifact for GcpAuditLog {
                 }
             ));
         }
-        if s.other_entries > 0 {
-            parts.push(format!("{} non-audit log entries ignored", s.other_entries));
-        }
-        if s.unreadable > 0 {
+        if self.other_entries > 0 {
             parts.push(format!(
-                "{} entries unreadable (first {})",
-                s.unreadable,
-                s.first_unreadable.as_deref().map(quote).unwrap_or_default()
+                "{} non-audit log entries ignored",
+                self.other_entries
             ));
         }
-        if s.oversized > 0 {
-            parts.push(format!(
-                "{} records too large to be log entries skipped (first {})",
-                s.oversized,
-                s.first_oversized.as_deref().unwrap_or_default()
-            ));
-        }
-        if s.skipped_lines > 0 {
-            parts.push(format!(
-                "{} lines of non-JSON text skipped",
-                s.skipped_lines
-            ));
-        }
-        if s.beyond_cap > 0 {
-            parts.push(format!(
-                "only the first {MAX_KEPT} entries kept in detail; {} more counted",
-                s.beyond_cap
-            ));
-        }
-        if let Some(damage) = &s.damage {
-            parts.push(format!(
-                "read up to the damage, entries before it are used: {}",
-                quote(damage)
-            ));
-        }
+        parts.extend(s.read_notes(
+            &RecordWords {
+                unreadable: "entries",
+                oversized: "log entries",
+                kept: "entries",
+                name_first_oversized: true,
+            },
+            MAX_KEPT,
+        ));
         Some(parts.join("; "))
     }
 

@@ -597,6 +597,129 @@ impl<R: Read> Records<R> {
     }
 }
 
+/// What reading an export met, for its artifact note: records, the unreadable and
+/// oversized ones (with the first of each), those over the keep cap, the damage that
+/// ended the read, and non-JSON lines skipped. Both log sources keep these.
+#[derive(Clone, Debug, Default)]
+pub struct ReadStats {
+    pub framing: &'static str,
+    pub records: usize,
+    pub unreadable: usize,
+    pub first_unreadable: Option<String>,
+    pub oversized: usize,
+    pub first_oversized: Option<String>,
+    pub beyond_cap: usize,
+    pub damage: Option<String>,
+    pub skipped_lines: usize,
+}
+
+/// How an export's note names its records.
+pub struct RecordWords {
+    /// Records that are not JSON: `records`, `entries`.
+    pub unreadable: &'static str,
+    /// What an oversized record is too large to be: `sign-ins`, `log entries`.
+    pub oversized: &'static str,
+    /// What the keep cap counts: `sign-ins`, `entries`.
+    pub kept: &'static str,
+    /// Name the first oversized record's locator and size.
+    pub name_first_oversized: bool,
+}
+
+/// The first record that was not JSON: its locator and serde_json's reason.
+pub type FirstInvalid = Option<(String, String)>;
+
+impl<R: Read> Records<R> {
+    /// Read every record to the end or to the damage, counting into `stats` and handing
+    /// each parsed JSON value with its locator to `each`. Returns the damage (which
+    /// ended the read) and the first record that was not JSON.
+    pub fn read_values(
+        &mut self,
+        stats: &mut ReadStats,
+        mut each: impl FnMut(Value, String),
+    ) -> (Option<StreamError>, FirstInvalid) {
+        let mut first_invalid = None;
+        let damage = loop {
+            match self.next_record() {
+                Ok(None) => break None,
+                Err(e) => break Some(e),
+                Ok(Some(record)) => {
+                    stats.records += 1;
+                    let locator = record.locator();
+                    let Some(bytes) = record.bytes else {
+                        stats.oversized += 1;
+                        stats
+                            .first_oversized
+                            .get_or_insert_with(|| format!("{locator}: {} bytes", record.size));
+                        continue;
+                    };
+                    match serde_json::from_slice::<Value>(&bytes) {
+                        Err(e) => {
+                            stats.unreadable += 1;
+                            let reason = e.to_string();
+                            stats
+                                .first_unreadable
+                                .get_or_insert_with(|| format!("{locator}: {reason}"));
+                            first_invalid.get_or_insert((locator, reason));
+                        }
+                        Ok(value) => each(value, locator),
+                    }
+                }
+            }
+        };
+        stats.framing = self.framing_label();
+        stats.skipped_lines = self.skipped_lines().0;
+        (damage, first_invalid)
+    }
+}
+
+impl ReadStats {
+    /// The note's parts about how the read went (nothing when it went cleanly).
+    pub fn read_notes(&self, words: &RecordWords, max_kept: usize) -> Vec<String> {
+        let mut parts = Vec::new();
+        if self.unreadable > 0 {
+            parts.push(format!(
+                "{} {} unreadable (first {})",
+                self.unreadable,
+                words.unreadable,
+                self.first_unreadable
+                    .as_deref()
+                    .map(super::shared::quote)
+                    .unwrap_or_default()
+            ));
+        }
+        if self.oversized > 0 {
+            let first = match (&self.first_oversized, words.name_first_oversized) {
+                (Some(first), true) => format!(" (first {first})"),
+                _ => String::new(),
+            };
+            parts.push(format!(
+                "{} records too large to be {} skipped{first}",
+                self.oversized, words.oversized
+            ));
+        }
+        if self.skipped_lines > 0 {
+            parts.push(format!(
+                "{} lines of non-JSON text skipped",
+                self.skipped_lines
+            ));
+        }
+        if self.beyond_cap > 0 {
+            parts.push(format!(
+                "only the first {max_kept} {} kept in detail; {} more counted",
+                words.kept, self.beyond_cap
+            ));
+        }
+        if let Some(damage) = &self.damage {
+            parts.push(format!(
+                "read up to the damage, {} before it are used: {}",
+                words.kept,
+                super::shared::quote(damage)
+            ));
+        }
+        parts
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
