@@ -76,9 +76,18 @@ pub fn wrap(row: &Row, width: u16) -> Vec<Line<'static>> {
                 if c == ' ' {
                     continue;
                 }
-                flush_line(lines, current);
-                current.push(Span::raw(" ".repeat(indent)));
-                *used = indent;
+                // A line holding only its hang is not flushed: it gives up the hang.
+                let only_hang = !lines.is_empty() && *used == indent;
+                if *used > 0 && !only_hang {
+                    flush_line(lines, current);
+                }
+                current.clear();
+                // The hang is kept only if the character still fits after it.
+                let hang = if indent + w <= width { indent } else { 0 };
+                if hang > 0 {
+                    current.push(Span::raw(" ".repeat(hang)));
+                }
+                *used = hang;
             }
             if c == ' ' && *used == indent && !lines.is_empty() {
                 continue;
@@ -223,6 +232,15 @@ mod tests {
         for row in plain("the quick brown fox jumps over the lazy dog", 7) {
             assert!(row.chars().count() <= 7, "{row}");
         }
+    }
+
+    /// Regression (found by `tests/tui_properties.rs`): a wide character after a hang
+    /// ran one column past a very narrow pane.
+    #[test]
+    fn regression_a_wide_character_never_hangs_past_the_width() {
+        let row = Row::new(vec![Span::raw("é日")], 1);
+        let lines = text(&wrap(&row, 2));
+        assert_eq!(lines, ["é", "日"]);
     }
 
     #[test]
