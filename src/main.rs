@@ -5,7 +5,10 @@ use std::io::{self, IsTerminal};
 use std::process::ExitCode;
 
 use clap::Parser;
-use oidc_triage::cli::{self, Cli, Exit, Streams};
+
+mod cli;
+
+use cli::{Cli, Exit, Streams};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

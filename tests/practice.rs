@@ -23,7 +23,6 @@
 
 use std::collections::HashSet;
 
-use oidc_triage::diagnosis::Stage;
 use oidc_triage::practice::{
     Bank, BankError, Casebook, DrillAnswers, DrillStep, HEALTHY_CAUSE, HEALTHY_FIX,
     MAX_SCENARIO_QUESTIONS, PASS_PERCENT, Progress, ProgressStore, ProgressWarning, SCENARIO_TOPIC,
@@ -31,6 +30,7 @@ use oidc_triage::practice::{
     key_finding, parse_bank, scenario_questions, scenario_rubric, teach_a_friend,
 };
 use oidc_triage::scenario::Scenario;
+use oidc_triage::vocabulary::Stage;
 
 /// The whole library: the built-in scenarios, embedded byte for byte from `scenarios/`
 /// (a test in `tests/scenarios.rs` checks that).

@@ -15,10 +15,10 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use oidc_triage::diagnosis::Stage;
 use oidc_triage::scenario::{Scenario, library};
 use oidc_triage::token::Cloud;
 use oidc_triage::token::platform::Platform;
+use oidc_triage::vocabulary::Stage;
 
 fn scenarios_dir() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios"))

@@ -16,13 +16,13 @@ mod common;
 
 use common::*;
 use oidc_triage::clock::{Clock, ClockSource};
-use oidc_triage::diagnosis::{Severity, catalog};
 use oidc_triage::token::platform::{Platform, SubjectContext};
 use oidc_triage::token::verify::SignatureFailure;
 use oidc_triage::token::{
     Claims, Jwks, PasteForm, Provenance, Token, TokenError, TokenReport, inspect_claims,
     inspect_token,
 };
+use oidc_triage::vocabulary::{Severity, catalog};
 use serde_json::json;
 
 const FROM: Provenance<'static> = Provenance {

@@ -29,13 +29,14 @@ use crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 use oidc_triage::clock::{Clock, parse_rfc3339};
-use oidc_triage::diagnosis::{DiagnoseOptions, Diagnosis, Risk, Stage, StageStatus, diagnose};
+use oidc_triage::diagnosis::{DiagnoseOptions, Diagnosis, diagnose};
 use oidc_triage::evidence::Input;
 use oidc_triage::sample::{SAMPLE_NOW, sample_inputs, sample_options};
 use oidc_triage::tui::worker::{self, JobProgress};
 use oidc_triage::tui::{
     App, Effect, Message, Overlay, Pane, message_for, messages_for, update, view,
 };
+use oidc_triage::vocabulary::{Risk, Stage, StageStatus};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::clock::parse_rfc3339;
+use oidc_triage::clock::parse_rfc3339;
 
 /// Find the stage where CI/CD OIDC workload identity federation stops.
 ///

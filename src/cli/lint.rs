@@ -7,13 +7,13 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{DecodeFormat, Exit, FailOn, LintArgs, Streams, finish_output, read_input};
-use crate::diagnosis::{Risk, Severity};
-use crate::evidence::ArtifactKind;
-use crate::evidence::policy::lint_sources;
-use crate::policy::{RuleReview, review};
-use crate::report::{Palette, json};
-use crate::text::escape_control as esc;
-use crate::token::Cloud;
+use oidc_triage::diagnosis::{Risk, Severity};
+use oidc_triage::evidence::ArtifactKind;
+use oidc_triage::evidence::policy::lint_sources;
+use oidc_triage::policy::{RuleReview, review};
+use oidc_triage::report::{Palette, json};
+use oidc_triage::text::escape_control as esc;
+use oidc_triage::token::Cloud;
 
 /// Schema name of `lint --format json`.
 pub const LINT_SCHEMA: &str = "oidc-triage/lint/v1";
@@ -163,7 +163,7 @@ pub fn lint(args: &LintArgs, streams: &mut Streams<'_>) -> Exit {
                         .map(|s| s.kind().name())
                         .collect::<Vec<_>>()
                         .join(", "),
-                    crate::text::escape_bytes_preview(&input.bytes, 16)
+                    oidc_triage::text::escape_bytes_preview(&input.bytes, 16)
                 ),
             }),
         }

@@ -11,15 +11,15 @@ use std::sync::Arc;
 
 pub use args::{
     Cli, ColorChoice, Command, CommonArgs, DecodeArgs, DecodeFormat, DiagnoseArgs, FailOn,
-    LintArgs, OutputFormat, PracticeArgs, ScenariosArgs, ScenariosCommand, TuiArgs,
+    LintArgs, OutputFormat, PracticeArgs, ScenariosArgs, ScenariosCommand,
 };
 
-use crate::clock::Clock;
-use crate::diagnosis::{DiagnoseOptions, Diagnosis, StageStatus, diagnose_inputs};
-use crate::evidence::{Input, InputError};
-use crate::report::{Palette, json, markdown, text};
-use crate::text::escape_control;
-use crate::token::{Claims, Jwks, Provenance, Token, inspect_claims, inspect_token};
+use oidc_triage::clock::Clock;
+use oidc_triage::diagnosis::{DiagnoseOptions, Diagnosis, StageStatus, diagnose_inputs};
+use oidc_triage::evidence::{Input, InputError};
+use oidc_triage::report::{Palette, json, markdown, text};
+use oidc_triage::text::escape_control;
+use oidc_triage::token::{Claims, Jwks, Provenance, Token, inspect_claims, inspect_token};
 
 /// Exit codes (DESIGN.md), the same for every command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -216,7 +216,7 @@ pub fn diagnosis_exit(d: &Diagnosis) -> Exit {
 fn diagnose(args: &DiagnoseArgs, streams: &mut Streams<'_>) -> Exit {
     let options = match diagnose_options(&args.common) {
         Ok(options) => DiagnoseOptions {
-            filters: crate::evidence::Filters {
+            filters: oidc_triage::evidence::Filters {
                 role: args.role.clone(),
                 subject: args.subject.clone(),
                 since: args.since,

@@ -1,6 +1,6 @@
 //! `oidc-triage scenarios list|show SLUG|verify`: the scenario library from the command
 //! line. The library is the built-in scenarios (embedded in the binary) plus a user's
-//! `--scenarios DIR` ([`crate::scenario::library`]). `show` keeps the explanation and
+//! `--scenarios DIR` ([`oidc_triage::scenario::library`]). `show` keeps the explanation and
 //! the answers back unless `--reveal` is given, because the scenarios double as
 //! practice drills; `verify` is the library's own test, usable on a team's folder.
 //!
@@ -13,10 +13,10 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{DecodeFormat, Exit, ScenariosArgs, ScenariosCommand, Streams, finish_output};
-use crate::evidence::{recognise, sources};
-use crate::report::{Palette, json};
-use crate::scenario::{Scenario, ScenarioError, ScenarioOrigin, closest_slugs, library};
-use crate::text::escape_control as esc;
+use oidc_triage::evidence::{recognise, sources};
+use oidc_triage::report::{Palette, json};
+use oidc_triage::scenario::{Scenario, ScenarioError, ScenarioOrigin, closest_slugs, library};
+use oidc_triage::text::escape_control as esc;
 
 /// Schema name of every `scenarios … --format json` document.
 pub const SCENARIOS_SCHEMA: &str = "oidc-triage/scenarios/v1";
@@ -224,7 +224,7 @@ struct ShowReport<'a> {
     origin: String,
     artifacts: Vec<ArtifactEntry>,
     sources: &'a [String],
-    expect: &'a crate::scenario::Expect,
+    expect: &'a oidc_triage::scenario::Expect,
     #[serde(skip_serializing_if = "Option::is_none")]
     explanation: Option<&'a str>,
     questions: Vec<QuestionEntry<'a>>,

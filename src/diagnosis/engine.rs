@@ -7,12 +7,12 @@ use std::borrow::Borrow;
 use std::sync::Arc;
 
 use super::catalog::{ROLE_RUNTIME_DISAGREES, TRUST_RUNTIME_DISAGREES};
-use super::model::{Basis, Evidence, Outcome, Severity, Stage, StageReport, StageStatus};
 use super::{DIAGNOSIS_SCHEMA, Diagnosis, TrustSummary};
 use crate::clock::{Clock, ClockSource, format_utc};
 use crate::evidence::{ArtifactKind, Input, Observations, SharedFacts, recognise, sources};
 use crate::text::escape_control;
 use crate::token::{Cloud, Jwks};
+use crate::vocabulary::{Basis, Evidence, Outcome, Severity, Stage, StageReport, StageStatus};
 
 /// Settings of one diagnosis, already validated (the CLI's flags become this).
 #[derive(Clone, Debug)]

@@ -1,87 +1,25 @@
 //! The diagnosis: per-stage verdicts computed from evidence exactly as DESIGN.md
-//! defines them, the findings with cause and fix, what to collect next, and the
-//! finding catalogue. Evidence arrives from `evidence` through one interface; this
+//! defines them, the findings with cause and fix, and what to collect next. The words
+//! it speaks (stages, evidence, findings, the catalogue) are `vocabulary`'s, re-exported
+//! here for the layers above. Evidence arrives from `evidence` through one interface; this
 //! module does not know any input format.
 
-pub mod catalog;
 mod engine;
-mod model;
 
 use serde::Serialize;
 
-pub use engine::{DiagnoseOptions, describe_clock, diagnose, diagnose_inputs};
-pub use model::{
+pub use crate::evidence::{TokenView, TrustSummary, WhatIf};
+pub use crate::vocabulary::{
     Basis, Evidence, Finding, NextEvidence, Outcome, Risk, Severity, Stage, StageReport,
-    StageStatus,
+    StageStatus, catalog,
 };
+pub use engine::{DiagnoseOptions, describe_clock, diagnose, diagnose_inputs};
 
 use crate::clock::Clock;
 use crate::evidence::ArtifactSummary;
-use crate::token::Cloud;
 
 /// Schema name of `diagnose --format json`.
 pub const DIAGNOSIS_SCHEMA: &str = "oidc-triage/diagnosis/v1";
-
-/// One trust condition as evaluated against the token's claims.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct TrustCondition {
-    /// Where in the trust configuration (`$.Statement[0].Condition.StringLike[…]`).
-    pub locator: String,
-    /// The claim or key tested.
-    pub key: String,
-    pub operator: String,
-    /// What the configuration expects.
-    pub expected: Vec<String>,
-    /// What the token carries (`null` when the claim is absent).
-    pub actual: Option<String>,
-    pub matched: bool,
-    /// For a failed comparison: the closest configured value and where it differs.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub near_miss: Option<crate::policy::NearMiss>,
-}
-
-/// A what-if evaluation: the same trust configuration against the token with one
-/// claim changed ("would a pull request get in?").
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct WhatIf {
-    pub question: String,
-    pub claim: String,
-    pub value: String,
-    pub allowed: bool,
-    /// The rule or condition that decides it.
-    pub deciding: String,
-}
-
-/// The trust stage's static evaluation, when a trust configuration was given.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct TrustSummary {
-    pub evaluated: bool,
-    /// `null` when no trust configuration was given.
-    pub allowed: Option<bool>,
-    pub cloud: Option<Cloud>,
-    pub conditions: Vec<TrustCondition>,
-}
-
-impl TrustSummary {
-    /// No trust configuration was given.
-    pub fn not_evaluated() -> TrustSummary {
-        TrustSummary {
-            evaluated: false,
-            allowed: None,
-            cloud: None,
-            conditions: Vec::new(),
-        }
-    }
-}
-
-/// A token or claim set as decoded for the diagnosis: the claims table of the token
-/// stage (meanings, relative times) without decoding twice.
-#[derive(Clone, Debug)]
-pub struct TokenView {
-    /// The artifact it came from.
-    pub artifact: String,
-    pub report: crate::token::TokenReport,
-}
 
 /// A claim changed for a what-if diagnosis ("set `sub` to the pull-request form").
 #[derive(Clone, Debug, PartialEq, Serialize)]

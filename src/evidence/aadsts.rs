@@ -14,8 +14,8 @@
 //! and Azure/azure-cli#28863 (both codes during an Azure DevOps issuer incident on
 //! 2024-05-01), Azure/login#283 (501661, a GitHub Enterprise Server issuer).
 
-use crate::diagnosis::Stage;
-use crate::diagnosis::catalog::{
+use crate::vocabulary::Stage;
+use crate::vocabulary::catalog::{
     Rule, TOKEN_EXPIRED, TOKEN_SIGNATURE_INVALID, TRUST_AZURE_APP_NOT_FOUND,
     TRUST_AZURE_AUDIENCE_MISMATCH, TRUST_AZURE_EXPRESSION_MISMATCH, TRUST_AZURE_FEDERATION_BLOCKED,
     TRUST_AZURE_ISSUER_MISMATCH, TRUST_AZURE_ISSUER_UNREACHABLE, TRUST_AZURE_NO_CREDENTIALS,

@@ -41,7 +41,7 @@ use super::{
     SharedFacts,
 };
 use crate::clock::format_utc;
-use crate::diagnosis::{Evidence, Outcome, Stage};
+use crate::vocabulary::{Evidence, Outcome, Stage};
 
 /// Largest single record read: a sign-in is a few kilobytes, a Log Analytics query
 /// response (one record holding every row) is capped by the service at 64 MB.
@@ -713,7 +713,7 @@ impl Context<'_> {
         }
     }
 
-    fn finding(&self, i: usize, info: Code) -> crate::diagnosis::Finding {
+    fn finding(&self, i: usize, info: Code) -> crate::vocabulary::Finding {
         let s = self.signin(i);
         let earlier = self
             .path

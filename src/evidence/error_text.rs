@@ -109,7 +109,8 @@ impl LoadedArtifact for LoadedErrorText {
 mod tests {
     use super::*;
     use crate::clock::Clock;
-    use crate::diagnosis::{DiagnoseOptions, Outcome, Stage, StageStatus, diagnose};
+    use crate::diagnosis::{DiagnoseOptions, diagnose};
+    use crate::vocabulary::{Outcome, Stage, StageStatus};
 
     fn recognised(text: &str) -> bool {
         matches!(

@@ -40,15 +40,15 @@ use super::{
     SharedFacts,
 };
 use crate::clock::format_utc;
-use crate::diagnosis::catalog::{
+use crate::evidence::Filters;
+use crate::vocabulary::catalog::{
     AUDIT_GCP_PERMISSION_DENIED, AUDIT_GCP_UNAUTHENTICATED,
     ROLE_GCP_MISSING_WORKLOAD_IDENTITY_USER, ROLE_GCP_TOKEN_LIFETIME, Rule, TOKEN_EXPIRED,
     TRUST_GCP_AUDIENCE_MISMATCH, TRUST_GCP_CONDITION_REJECTED, TRUST_GCP_FEDERATED_TOKEN_FAILED,
     TRUST_GCP_ISSUER_MISMATCH, TRUST_GCP_ISSUER_UNREACHABLE, TRUST_GCP_MAPPING_FAILED,
     TRUST_GCP_ORG_POLICY_BLOCKED, TRUST_GCP_PROVIDER_DISABLED, TRUST_GCP_SUBJECT_TOO_LONG,
 };
-use crate::diagnosis::{Evidence, Outcome, Stage};
-use crate::evidence::Filters;
+use crate::vocabulary::{Evidence, Outcome, Stage};
 
 /// Largest single entry read (Cloud Logging caps an entry at 256 KB; a larger record
 /// is not a LogEntry and is skipped with its size).

@@ -9,6 +9,7 @@ mod artifact;
 pub mod azure_signin;
 pub mod ci_log;
 pub mod cloudtrail;
+mod contributions;
 pub mod error_text;
 pub mod gcp_audit;
 mod jwks;
@@ -26,10 +27,11 @@ pub use artifact::{
 };
 
 use crate::clock::Clock;
-use crate::diagnosis::{Evidence, Finding, NextEvidence, TrustSummary, WhatIf};
 use crate::token::claims::Claims;
 use crate::token::jwt::Token;
 use crate::token::verify::Jwks;
+use crate::vocabulary::{Evidence, Finding, NextEvidence};
+pub use contributions::{TokenView, TrustSummary, WhatIf};
 
 /// A recogniser and loader of one kind of input.
 pub trait EvidenceSource: Send + Sync {
@@ -123,7 +125,7 @@ pub struct Observations {
     pub trust: Option<TrustSummary>,
     pub what_if: Vec<WhatIf>,
     /// Each token or claim set as decoded, for the front ends' claims table.
-    pub tokens: Vec<crate::diagnosis::TokenView>,
+    pub tokens: Vec<TokenView>,
     /// Evidence already recorded, so a finding's proof is placed once (a policy with
     /// thousands of rules must not make this quadratic).
     seen: std::collections::HashSet<Evidence>,

@@ -12,7 +12,8 @@ use serde_json::Value;
 use super::{
     ArtifactKind, EvidenceSource, Input, LoadedArtifact, Observations, Recognition, SharedFacts,
 };
-use crate::diagnosis::{Evidence, Outcome, Stage, TrustCondition, TrustSummary, WhatIf};
+use super::{TrustSummary, WhatIf};
+use crate::policy::ConditionCheck;
 use crate::policy::aws::AwsTrustPolicy;
 use crate::policy::gcp::{GcpIamPolicy, GcpProvider};
 use crate::policy::vault::VaultRole;
@@ -20,6 +21,7 @@ use crate::policy::{PolicyError, TrustConfig, TrustEvaluation, review};
 use crate::text::escape_control;
 use crate::token::Claims;
 use crate::token::platform::{Platform, SubjectContext, parse_subject};
+use crate::vocabulary::{Evidence, Outcome, Stage};
 
 type Parse = fn(&[u8]) -> Result<Box<dyn TrustConfig>, PolicyError>;
 
@@ -225,7 +227,7 @@ fn subject_claims(facts: &SharedFacts) -> Option<(String, Claims)> {
         .or_else(|| facts.claims.first().cloned())
 }
 
-fn condition_rows(evaluation: &TrustEvaluation) -> Vec<TrustCondition> {
+fn condition_rows(evaluation: &TrustEvaluation) -> Vec<ConditionCheck> {
     let decisive_locator = evaluation
         .refusal
         .as_ref()
@@ -246,19 +248,7 @@ fn condition_rows(evaluation: &TrustEvaluation) -> Vec<TrustCondition> {
         }
         None => evaluation.rules.iter().collect(),
     };
-    rules
-        .into_iter()
-        .flat_map(|r| &r.checks)
-        .map(|c| TrustCondition {
-            locator: c.locator.clone(),
-            key: c.key.clone(),
-            operator: c.operator.clone(),
-            expected: c.expected.clone(),
-            actual: c.actual.clone(),
-            matched: c.matched,
-            near_miss: c.near_miss.clone(),
-        })
-        .collect()
+    rules.into_iter().flat_map(|r| &r.checks).cloned().collect()
 }
 
 /// The pull request variant of a GitHub token's claims, for "would a PR get in?".

@@ -8,14 +8,13 @@ use serde_json::Value;
 
 use super::{
     ArtifactKind, EvidenceSource, Input, LoadedArtifact, Observations, Recognition, SharedFacts,
-    SharedToken,
+    SharedToken, TokenView,
 };
-use crate::diagnosis::TokenView;
-use crate::diagnosis::{Evidence, Outcome, Stage};
 use crate::text::escape_control;
 use crate::token::claims::Claims;
 use crate::token::platform::Platform;
 use crate::token::{Provenance, Token, TokenError, TokenReport, inspect_claims, inspect_token};
+use crate::vocabulary::{Evidence, Outcome, Stage};
 
 /// Recognises a JWT anywhere in the input.
 pub struct TokenSource;

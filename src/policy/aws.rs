@@ -398,7 +398,7 @@ impl TrustConfig for AwsTrustPolicy {
             .collect()
     }
 
-    fn pattern_findings(&self, artifact: &str) -> Vec<crate::diagnosis::Finding> {
+    fn pattern_findings(&self, artifact: &str) -> Vec<crate::vocabulary::Finding> {
         verdict::pattern_findings(&self.document, artifact)
     }
 }

@@ -30,12 +30,12 @@ use super::{
     ConditionCheck, Effect, PolicyError, RuleEvaluation, TrustConfig, TrustEvaluation, Verdict,
     claim_string,
 };
-use crate::diagnosis::catalog::{
+use crate::token::claims::{display_value, json_type_name};
+use crate::token::{Claims, Cloud};
+use crate::vocabulary::catalog::{
     TRUST_AZURE_AUDIENCE_MISMATCH, TRUST_AZURE_EXPRESSION_MISMATCH, TRUST_AZURE_ISSUER_MISMATCH,
     TRUST_AZURE_NO_CREDENTIALS, TRUST_AZURE_SUBJECT_MISMATCH,
 };
-use crate::token::claims::{display_value, json_type_name};
-use crate::token::{Claims, Cloud};
 
 const WHAT: &str = "Azure federated identity credential";
 
@@ -1206,8 +1206,8 @@ mod tests {
     //! (expressions) and <https://learn.microsoft.com/entra/workload-id/workload-identity-federation-create-trust>
     //! (shapes, GitHub subjects).
     use super::*;
-    use crate::diagnosis::catalog::TRUST_RISK_NAME_BASED_SUBJECT;
     use crate::policy::review::{Context, review};
+    use crate::vocabulary::catalog::TRUST_RISK_NAME_BASED_SUBJECT;
     use proptest::prelude::*;
     use serde_json::json;
 
@@ -2123,7 +2123,7 @@ mod tests {
             .map(|f| f.id)
             .collect();
         assert!(
-            ids.contains(&crate::diagnosis::catalog::TRUST_RISK_ANY_BRANCH.id),
+            ids.contains(&crate::vocabulary::catalog::TRUST_RISK_ANY_BRANCH.id),
             "{ids:?}"
         );
         // Every repository of the organization.
@@ -2143,7 +2143,7 @@ mod tests {
             .map(|f| f.id)
             .collect();
         assert!(
-            ids.contains(&crate::diagnosis::catalog::TRUST_RISK_ORG_WIDE_SUBJECT.id),
+            ids.contains(&crate::vocabulary::catalog::TRUST_RISK_ORG_WIDE_SUBJECT.id),
             "{ids:?}"
         );
         // A reusable workflow pinned to main keeps pull requests and other branches out.

@@ -28,11 +28,11 @@ use super::near_miss::{NearMiss, nearest};
 use super::{
     ConditionCheck, Effect, PolicyError, RuleEvaluation, TrustConfig, TrustEvaluation, Verdict,
 };
-use crate::diagnosis::catalog::{
+use crate::token::{Claims, Cloud};
+use crate::vocabulary::catalog::{
     Rule, TRUST_GCP_AUDIENCE_MISMATCH, TRUST_GCP_CONDITION_REJECTED, TRUST_GCP_ISSUER_MISMATCH,
     TRUST_GCP_MAPPING_FAILED, TRUST_GCP_PROVIDER_DISABLED, TRUST_GCP_SUBJECT_TOO_LONG,
 };
-use crate::token::{Claims, Cloud};
 
 pub use iam::{GcpIamPolicy, IamCheck};
 
@@ -1193,8 +1193,8 @@ impl TrustConfig for GcpProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnosis::catalog::*;
     use crate::policy::Context;
+    use crate::vocabulary::catalog::*;
     use serde_json::json;
 
     const SAMPLE: &[u8] =

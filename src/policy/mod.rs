@@ -22,8 +22,8 @@ use serde::Serialize;
 pub use near_miss::NearMiss;
 pub use review::{Context, RuleReview, review};
 
-use crate::diagnosis::catalog::Rule;
 use crate::token::{Claims, Cloud};
+use crate::vocabulary::catalog::Rule;
 
 /// A trust configuration that could not be read. Every variant says where.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -197,7 +197,7 @@ pub trait TrustConfig: Send + Sync {
     /// Risks visible in how a rule is written, beyond what it admits: `ForAllValues` on a
     /// single-valued key, `StringLike` without a wildcard, an audience not pinned.
     /// Each finding carries evidence pointing at the condition (`artifact` is its name).
-    fn pattern_findings(&self, _artifact: &str) -> Vec<crate::diagnosis::Finding> {
+    fn pattern_findings(&self, _artifact: &str) -> Vec<crate::vocabulary::Finding> {
         Vec::new()
     }
 }

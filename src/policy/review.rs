@@ -19,10 +19,10 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::TrustConfig;
-use crate::diagnosis::catalog::*;
-use crate::diagnosis::{Evidence, Finding, Outcome, Stage};
 use crate::token::Claims;
 use crate::token::platform::Platform;
+use crate::vocabulary::catalog::*;
+use crate::vocabulary::{Evidence, Finding, Outcome, Stage};
 
 /// A workflow context a trust rule may admit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -919,7 +919,7 @@ mod tests {
             [Context::ApplyRun, Context::PlanRun]
         );
         assert_eq!(ids(&r[0]), [TRUST_RISK_PLAN_PHASE.id]);
-        assert_eq!(r[0].findings[0].risk, Some(crate::diagnosis::Risk::Low));
+        assert_eq!(r[0].findings[0].risk, Some(crate::vocabulary::Risk::Low));
         assert_eq!(
             r[0].admits[0].subject,
             "organization:acme:project:Platform:workspace:network-prod:run_phase:apply"

@@ -16,8 +16,8 @@ use super::{
     ConditionCheck, Effect, PolicyError, RuleEvaluation, TrustConfig, TrustEvaluation, Verdict,
     claim_strings,
 };
-use crate::diagnosis::catalog::*;
 use crate::token::{Claims, Cloud};
+use crate::vocabulary::catalog::*;
 
 const WHAT: &str = "Vault JWT role";
 
@@ -599,7 +599,7 @@ mod tests {
         assert!(
             r[0].findings
                 .iter()
-                .all(|f| f.risk.is_none_or(|r| r == crate::diagnosis::Risk::Low))
+                .all(|f| f.risk.is_none_or(|r| r == crate::vocabulary::Risk::Low))
         );
     }
 }

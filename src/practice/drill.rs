@@ -9,8 +9,9 @@ use std::collections::HashSet;
 
 use super::bank::{Question, scenario_questions};
 use super::rng::SplitMix64;
-use crate::diagnosis::{Diagnosis, Finding, Severity, Stage};
+use crate::diagnosis::Diagnosis;
 use crate::scenario::Scenario;
+use crate::vocabulary::{Finding, Severity, Stage};
 
 /// The cause and fix of a path with no finding at all.
 pub const HEALTHY_CAUSE: &str = "Nothing is wrong: every stage has passing evidence";

@@ -7,7 +7,7 @@
 use regex::Regex;
 
 use super::drill::{Case, key_finding};
-use crate::diagnosis::Stage;
+use crate::vocabulary::Stage;
 
 /// One idea an explanation should contain.
 #[derive(Clone, Debug)]

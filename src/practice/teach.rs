@@ -6,8 +6,8 @@
 use std::fmt::Write as _;
 
 use super::drill::{Case, key_finding};
-use crate::diagnosis::{Outcome, Stage, StageStatus};
 use crate::text::{escape_control, escape_control_multiline, redact_secrets};
+use crate::vocabulary::{Outcome, Stage, StageStatus};
 
 /// Evidence lines quoted from the stage where evidence stops.
 const EVIDENCE_LINES: usize = 3;

@@ -5,8 +5,9 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use crate::diagnosis::{Diagnosis, Outcome, Severity, Stage, StageStatus};
+use crate::diagnosis::Diagnosis;
 use crate::text::{escape_control, redact_secrets};
+use crate::vocabulary::{Outcome, Severity, Stage, StageStatus};
 
 /// Escape for a markdown table cell or inline text: controls, pipes, backticks.
 fn cell(s: &str) -> String {
@@ -19,7 +20,7 @@ fn health_state(d: &Diagnosis) -> String {
         (true, _, _) => "**Unhealthy** — a stage failed; deploys on this path do not get credentials (or fail after getting them).".to_owned(),
         (false, None, None) => "**Healthy** — all five stages passed.".to_owned(),
         (false, None, Some(risk)) => format!("**Healthy but insecure** — all stages passed, with a {}-risk finding.", risk.name()),
-        (false, Some(stage), Some(risk)) if risk >= crate::diagnosis::Risk::Medium => format!(
+        (false, Some(stage), Some(risk)) if risk >= crate::vocabulary::Risk::Medium => format!(
             "**Healthy but insecure** — nothing failed (evidence stops at {}, before the deploy is proven), and a {}-risk finding shows jobs that should not get these credentials can.",
             stage.name(),
             risk.name()

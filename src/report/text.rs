@@ -4,12 +4,13 @@
 use std::io::{self, Write};
 
 use super::Palette;
-use crate::diagnosis::{Diagnosis, Finding, Outcome, Severity, Stage, StageStatus};
+use crate::diagnosis::Diagnosis;
 use crate::evidence::ArtifactKind;
 use crate::text::escape_control as esc;
 use crate::token::TokenReport;
 use crate::token::claims::display_value;
 use crate::token::platform::SubjectContext;
+use crate::vocabulary::{Finding, Outcome, Severity, Stage, StageStatus};
 
 fn severity_word(p: Palette, severity: Severity) -> String {
     let word = format!("{:<7}", severity.name());

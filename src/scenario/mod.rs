@@ -10,10 +10,11 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::clock::{Clock, parse_rfc3339};
-use crate::diagnosis::{DiagnoseOptions, Diagnosis, Risk, Stage, catalog, diagnose};
+use crate::diagnosis::{DiagnoseOptions, Diagnosis, diagnose};
 use crate::evidence::{Input, InputError, Origin};
 use crate::token::Cloud;
 use crate::token::platform::Platform;
+use crate::vocabulary::{Risk, Stage, catalog};
 
 /// The scenario file's name inside its folder.
 pub const SCENARIO_FILE: &str = "scenario.toml";

@@ -12,9 +12,9 @@ use super::locate::PasteForm;
 use super::platform::{ClaimNote, Platform, Subject, SubjectContext, claim_notes, parse_subject};
 use super::verify::{Jwks, SignatureCheck, SignatureFailure, check_signature};
 use crate::clock::{Clock, ClockSource, format_relative, format_span, format_utc};
-use crate::diagnosis::catalog::*;
-use crate::diagnosis::{Evidence, Finding, Outcome, Severity, Stage};
 use crate::text::escape_control;
+use crate::vocabulary::catalog::*;
+use crate::vocabulary::{Evidence, Finding, Outcome, Severity, Stage};
 
 /// Schema name of `decode --format json`.
 pub const DECODE_SCHEMA: &str = "oidc-triage/decode/v1";

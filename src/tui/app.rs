@@ -11,10 +11,11 @@ use super::editor::LineEditor;
 use super::strings;
 use super::view;
 use super::worker::{Job, JobDone, JobProgress};
-use crate::diagnosis::{ClaimEdit, DiagnoseOptions, Diagnosis, Stage, StageStatus};
+use crate::diagnosis::{ClaimEdit, DiagnoseOptions, Diagnosis};
 use crate::evidence::{Input, Origin};
 use crate::report::{Palette, markdown, text};
 use crate::text::{escape_control, redact_secrets};
+use crate::vocabulary::{Stage, StageStatus};
 
 /// The pane that arrows and Enter act on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -314,7 +315,7 @@ pub fn focus_stage(diagnosis: &Diagnosis) -> Stage {
     if diagnosis.failed() {
         return diagnosis.stopped_at.unwrap_or(Stage::Workflow);
     }
-    if let Some(f) = riskiest.filter(|f| f.risk == Some(crate::diagnosis::Risk::High)) {
+    if let Some(f) = riskiest.filter(|f| f.risk == Some(crate::vocabulary::Risk::High)) {
         return f.stage;
     }
     diagnosis

@@ -118,7 +118,7 @@ fn key_message(app: &App, key: &KeyEvent) -> Option<Message> {
         KeyCode::Left | KeyCode::Char('h') => Message::PreviousStage,
         KeyCode::Right | KeyCode::Char('l') => Message::NextStage,
         KeyCode::Char(c @ '1'..='5') => {
-            Message::SelectStage(crate::diagnosis::Stage::ALL[usize::from(c as u8 - b'1')])
+            Message::SelectStage(crate::vocabulary::Stage::ALL[usize::from(c as u8 - b'1')])
         }
         KeyCode::Tab => Message::FocusNext,
         KeyCode::BackTab => Message::FocusPrevious,

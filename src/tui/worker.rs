@@ -181,7 +181,7 @@ pub fn run(job: Job) -> JobDone {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnosis::Stage;
+    use crate::vocabulary::Stage;
 
     fn job(id: u64, inputs: Vec<Input>) -> Job {
         Job {

@@ -372,8 +372,8 @@ mod tests {
 
     #[test]
     fn every_listed_code_has_its_finding_and_unknown_codes_say_closest() {
-        use crate::diagnosis::Stage;
-        use crate::diagnosis::catalog::{
+        use crate::vocabulary::Stage;
+        use crate::vocabulary::catalog::{
             TRUST_AZURE_ISSUER_UNREACHABLE, TRUST_AZURE_SUBJECT_MISMATCH,
         };
         assert_eq!(code_info(700213).rule.id, TRUST_AZURE_SUBJECT_MISMATCH.id);

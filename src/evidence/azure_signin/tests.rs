@@ -10,14 +10,15 @@ use serde_json::json;
 
 use super::*;
 use crate::clock::{Clock, parse_rfc3339};
-use crate::diagnosis::catalog::{
+use crate::diagnosis::{DiagnoseOptions, Diagnosis, diagnose};
+use crate::evidence::{Filters, Input, recognise, sources};
+use crate::vocabulary::StageStatus;
+use crate::vocabulary::catalog::{
     TOKEN_EXPIRED, TOKEN_SIGNATURE_INVALID, TRUST_AZURE_APP_NOT_FOUND,
     TRUST_AZURE_AUDIENCE_MISMATCH, TRUST_AZURE_EXPRESSION_MISMATCH, TRUST_AZURE_FEDERATION_BLOCKED,
     TRUST_AZURE_ISSUER_MISMATCH, TRUST_AZURE_NO_CREDENTIALS, TRUST_AZURE_NO_MATCHING_CREDENTIAL,
     TRUST_AZURE_SUBJECT_MISMATCH,
 };
-use crate::diagnosis::{DiagnoseOptions, Diagnosis, StageStatus, diagnose};
-use crate::evidence::{Filters, Input, recognise, sources};
 
 const APP: &str = "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b";
 const SUB: &str = "repo:acme/api:environment:production";

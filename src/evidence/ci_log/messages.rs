@@ -26,10 +26,10 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::diagnosis::catalog::{self, Rule};
-use crate::diagnosis::{Outcome, Stage};
 use crate::evidence::aadsts;
 use crate::token::Cloud;
+use crate::vocabulary::catalog::{self, Rule};
+use crate::vocabulary::{Outcome, Stage};
 
 /// How an entry recognises its line.
 #[derive(Clone, Copy, Debug)]

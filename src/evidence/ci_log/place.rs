@@ -14,12 +14,12 @@ use std::collections::BTreeMap;
 use super::analysis::{Analysis, Event};
 use super::messages::Message;
 use crate::clock::format_utc;
-use crate::diagnosis::catalog::{self, Rule};
-use crate::diagnosis::{Evidence, Finding, Outcome, Stage};
 use crate::evidence::{Filters, Observations, SharedFacts, SharedToken};
 use crate::text::escape_control;
 use crate::token::platform::Platform;
 use crate::token::{Cloud, Provenance, inspect_token};
+use crate::vocabulary::catalog::{self, Rule};
+use crate::vocabulary::{Evidence, Finding, Outcome, Stage};
 
 /// A wrapper and the specific failure it wraps are this close or closer.
 const WRAPPER_REACH: usize = 10;

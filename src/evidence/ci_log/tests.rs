@@ -10,8 +10,9 @@ use proptest::prelude::*;
 use super::messages::{MESSAGES, classify};
 use super::*;
 use crate::clock::Clock;
-use crate::diagnosis::{DiagnoseOptions, Diagnosis, Outcome, Stage, StageStatus, diagnose};
+use crate::diagnosis::{DiagnoseOptions, Diagnosis, diagnose};
 use crate::evidence::{Filters, error_text::ErrorTextSource};
+use crate::vocabulary::{Outcome, Stage, StageStatus};
 
 fn fixture(name: &str) -> Input {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -204,7 +205,7 @@ fn azure_federated_token_details_are_shared_as_claims() {
     assert_eq!(
         d.findings
             .iter()
-            .filter(|f| f.severity == crate::diagnosis::Severity::Error)
+            .filter(|f| f.severity == crate::vocabulary::Severity::Error)
             .count(),
         1,
         "{:?}",

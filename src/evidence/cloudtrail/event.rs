@@ -18,8 +18,8 @@ use serde::de::value::MapAccessDeserializer;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use crate::diagnosis::Stage;
-use crate::diagnosis::catalog::{
+use crate::vocabulary::Stage;
+use crate::vocabulary::catalog::{
     ROLE_AWS_MAX_SESSION_DURATION, Rule, TOKEN_EXPIRED, TRUST_AWS_AUDIENCE_MISMATCH,
     TRUST_AWS_INVALID_IDENTITY_TOKEN, TRUST_AWS_KEYS_UNREACHABLE, TRUST_AWS_NOT_AUTHORIZED,
     TRUST_AWS_PROVIDER_NOT_FOUND,

@@ -12,10 +12,9 @@ use serde_json::json;
 
 use super::*;
 use crate::clock::{Clock, ClockSource, parse_rfc3339};
-use crate::diagnosis::{
-    DiagnoseOptions, Diagnosis, Outcome, Severity, Stage, StageStatus, diagnose,
-};
+use crate::diagnosis::{DiagnoseOptions, Diagnosis, diagnose};
 use crate::evidence::Filters;
+use crate::vocabulary::{Outcome, Severity, Stage, StageStatus};
 
 fn fixture_path(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -48,7 +47,7 @@ fn ids(d: &Diagnosis) -> Vec<&'static str> {
     d.findings.iter().map(|f| f.id).collect()
 }
 
-fn finding<'d>(d: &'d Diagnosis, id: &str) -> &'d crate::diagnosis::Finding {
+fn finding<'d>(d: &'d Diagnosis, id: &str) -> &'d crate::vocabulary::Finding {
     d.findings
         .iter()
         .find(|f| f.id == id)

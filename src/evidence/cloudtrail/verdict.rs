@@ -15,13 +15,13 @@ use std::fmt::Write as _;
 use super::event::{Attempt, SessionCall, Text, classify_sts_error, role_name};
 use super::export::{Export, UNKNOWN};
 use crate::clock::format_utc;
-use crate::diagnosis::catalog::{
-    AUDIT_AWS_ACCESS_DENIED, AUDIT_AWS_NO_SESSION_ACTIVITY, AUDIT_AWS_SESSION_EXPIRED, Rule,
-};
-use crate::diagnosis::{Evidence, Outcome, Severity, Stage};
 use crate::evidence::ci_log::messages::FIX_SESSION_EXPIRED;
 use crate::evidence::{Filters, Observations, SharedFacts};
 use crate::text::{escape_control, redact_secrets};
+use crate::vocabulary::catalog::{
+    AUDIT_AWS_ACCESS_DENIED, AUDIT_AWS_NO_SESSION_ACTIVITY, AUDIT_AWS_SESSION_EXPIRED, Rule,
+};
+use crate::vocabulary::{Evidence, Outcome, Severity, Stage};
 
 /// IAM accepts a token up to five minutes after its `exp` (reference/clouds.md, A2).
 const EXP_GRACE: i64 = 300;
@@ -871,7 +871,7 @@ fn expired_finding(
     assumed: &Attempt,
     name: &str,
     d: &SessionCall,
-) -> crate::diagnosis::Finding {
+) -> crate::vocabulary::Finding {
     let after = match (assumed.time, d.time) {
         (Some(a), Some(c)) if c >= a => format!(
             ", {} after the role was assumed at {}",

@@ -9,8 +9,9 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::clock::{Clock, parse_rfc3339};
-use crate::diagnosis::{DiagnoseOptions, Diagnosis, StageStatus, diagnose};
+use crate::diagnosis::{DiagnoseOptions, Diagnosis, diagnose};
 use crate::evidence::{Input, recognise, sources};
+use crate::vocabulary::StageStatus;
 
 const SUB: &str = "repo:acme/payments:ref:refs/heads/main";
 const SA: &str = "deployer@acme-payments-prod.iam.gserviceaccount.com";

@@ -43,16 +43,16 @@ use std::collections::BTreeSet;
 
 use super::yaml::{Duplicate, Entry, Kind, Loaded, Node};
 use super::{locator, shown};
-use crate::diagnosis::catalog::{
+use crate::evidence::{Observations, SharedFacts};
+use crate::token::claims::Claims;
+use crate::token::{Cloud, Platform};
+use crate::vocabulary::catalog::{
     WORKFLOW_ACTION_INPUT_MISSING, WORKFLOW_ACTION_MISCONFIGURED,
     WORKFLOW_GITHUB_FORK_PULL_REQUEST, WORKFLOW_GITHUB_ID_TOKEN_WRITE_EVERYWHERE,
     WORKFLOW_GITHUB_MISSING_ID_TOKEN_PERMISSION, WORKFLOW_GITHUB_PULL_REQUEST_RUN,
     WORKFLOW_GITHUB_PULL_REQUEST_TARGET, WORKFLOW_GITHUB_PULL_REQUEST_TARGET_CHECKOUT,
 };
-use crate::diagnosis::{Evidence, Outcome, Stage};
-use crate::evidence::{Observations, SharedFacts};
-use crate::token::claims::Claims;
-use crate::token::{Cloud, Platform};
+use crate::vocabulary::{Evidence, Outcome, Stage};
 
 /// Jobs described one by one; the rest are summarised.
 const MAX_JOBS_DETAILED: usize = 100;

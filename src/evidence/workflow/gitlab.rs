@@ -28,14 +28,14 @@ use std::collections::BTreeSet;
 
 use super::yaml::{Duplicate, Entry, Loaded, Node};
 use super::{locator, shown};
-use crate::diagnosis::catalog::{
-    WORKFLOW_ACTION_MISCONFIGURED, WORKFLOW_GITLAB_MERGE_REQUEST_RUN,
-    WORKFLOW_GITLAB_MISSING_ID_TOKENS,
-};
-use crate::diagnosis::{Evidence, Outcome, Stage};
 use crate::evidence::{Observations, SharedFacts};
 use crate::token::claims::Claims;
 use crate::token::{Cloud, Platform};
+use crate::vocabulary::catalog::{
+    WORKFLOW_ACTION_MISCONFIGURED, WORKFLOW_GITLAB_MERGE_REQUEST_RUN,
+    WORKFLOW_GITLAB_MISSING_ID_TOKENS,
+};
+use crate::vocabulary::{Evidence, Outcome, Stage};
 
 /// Top-level keys that are not jobs.
 const GLOBALS: [&str; 12] = [

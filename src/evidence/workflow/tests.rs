@@ -18,9 +18,9 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::clock::Clock;
-use crate::diagnosis::{Finding, Outcome, Risk, Severity, Stage, StageStatus};
 use crate::evidence::{Filters, recognise, sources};
 use crate::token::claims::Claims;
+use crate::vocabulary::{Finding, Outcome, Risk, Severity, Stage, StageStatus};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!(
@@ -315,7 +315,7 @@ fn aws_docs_example_passes_and_predicts_subject_and_audience() {
         .find(|e| e.outcome == Outcome::Pass)
         .unwrap();
     assert_eq!(pass.stage, Stage::Workflow);
-    assert_eq!(pass.basis, crate::diagnosis::Basis::Static);
+    assert_eq!(pass.basis, crate::vocabulary::Basis::Static);
     let line = line_of("github-aws-oidc.yml", "id-token: write");
     assert_eq!(
         pass.locator,
@@ -382,7 +382,7 @@ fn a_permissions_block_without_id_token_fails_the_workflow_stage() {
     assert_eq!(f.severity, Severity::Error);
     let ev = &f.evidence[0];
     assert_eq!(ev.outcome, Outcome::Fail);
-    assert_eq!(ev.basis, crate::diagnosis::Basis::Static);
+    assert_eq!(ev.basis, crate::vocabulary::Basis::Static);
     assert_eq!(
         ev.locator,
         format!("line {}: permissions", line_of(name, "permissions:"))

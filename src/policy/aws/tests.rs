@@ -10,10 +10,10 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 
 use super::*;
-use crate::diagnosis::catalog::*;
-use crate::diagnosis::{Risk, Severity};
 use crate::policy::Verdict;
 use crate::policy::review::{self, Context};
+use crate::vocabulary::catalog::*;
+use crate::vocabulary::{Risk, Severity};
 
 const GITHUB: &[u8] = include_bytes!("../../../tests/fixtures/policies/aws/github.json");
 const GITLAB: &[u8] = include_bytes!("../../../tests/fixtures/policies/aws/gitlab.json");

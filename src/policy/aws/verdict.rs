@@ -15,11 +15,11 @@
 use super::condition::{Absence, Base, Condition, Outcome, SetQualifier, Token};
 use super::document::{Document, Statement};
 use super::{ACCESS_DENIED, StatementOutcome, WEB_IDENTITY_ACTION, provider_of};
-use crate::diagnosis::catalog::*;
-use crate::diagnosis::{Evidence, Finding, Outcome as EvidenceOutcome, Stage};
 use crate::policy::NearMiss;
 use crate::policy::glob::{self, Dialect};
 use crate::policy::{Effect, Verdict};
+use crate::vocabulary::catalog::*;
+use crate::vocabulary::{Evidence, Finding, Outcome as EvidenceOutcome, Stage};
 
 fn quoted_list(values: &[String]) -> String {
     match values {

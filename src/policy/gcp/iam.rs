@@ -13,12 +13,12 @@
 use serde_json::Value;
 
 use super::{GcpProvider, ProviderName, WHAT as PROVIDER_WHAT};
-use crate::diagnosis::catalog::ROLE_GCP_MISSING_WORKLOAD_IDENTITY_USER;
 use crate::policy::glob::Dialect;
 use crate::policy::near_miss::nearest;
 use crate::policy::{PolicyError, Verdict};
 use crate::token::Claims;
 use crate::token::claims::json_type_name;
+use crate::vocabulary::catalog::ROLE_GCP_MISSING_WORKLOAD_IDENTITY_USER;
 
 const WHAT: &str = "GCP service account IAM policy";
 
@@ -749,7 +749,7 @@ mod tests {
         assert!(!check.allowed && check.principal.is_empty());
         assert_eq!(
             check.verdict.unwrap().rule,
-            crate::diagnosis::catalog::TRUST_GCP_MAPPING_FAILED
+            crate::vocabulary::catalog::TRUST_GCP_MAPPING_FAILED
         );
     }
 }

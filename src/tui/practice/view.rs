@@ -15,8 +15,8 @@ use super::{
     CountdownState, DRILL_SECONDS, DrillPhase, DrillState, MenuItem, PROMPT_EVERY, PlayPhase,
     PlayState, Practice, Purpose, Screen, WordsState, WrapUpState, lesson_pages,
 };
-use crate::diagnosis::{Outcome, Stage, StageStatus};
 use crate::practice::{DrawnQuestion, DrillStep, PASS_PERCENT, key_finding};
+use crate::vocabulary::{Outcome, Stage, StageStatus};
 
 fn bold() -> Style {
     Style::new().add_modifier(Modifier::BOLD)

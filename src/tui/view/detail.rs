@@ -13,11 +13,11 @@ use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
 use super::wrap::{Row, wrap};
 use super::{bold, dim, status_style};
-use crate::diagnosis::{Outcome, Severity, Stage, StageStatus};
 use crate::text::escape_control as esc;
 use crate::token::claims::display_value;
 use crate::tui::app::{App, Overlay, Pane};
 use crate::tui::strings;
+use crate::vocabulary::{Outcome, Severity, Stage, StageStatus};
 
 fn heading(text: impl Into<String>) -> Row {
     Row::new(vec![Span::styled(text.into(), bold())], 0)

@@ -23,8 +23,8 @@ pub use pipeline::stage_at;
 
 use super::app::{App, Overlay, Pane, human_bytes};
 use super::strings;
-use crate::diagnosis::StageStatus;
 use crate::text::escape_control as esc;
+use crate::vocabulary::StageStatus;
 use wrap::Row;
 
 const PIPELINE_ROWS: u16 = 4;

@@ -9,8 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
 use super::{Areas, bold, contains, dim, status_style};
-use crate::diagnosis::{Risk, Stage};
 use crate::tui::app::{App, Pane};
+use crate::vocabulary::{Risk, Stage};
 
 /// Between stage boxes: a drawn arrow when there is room, a bare one when the
 /// boxes need every column to show their status words whole.
