@@ -15,6 +15,13 @@ fn main() -> ExitCode {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let stdin_is_terminal = io::stdin().is_terminal();
     let stdout_is_terminal = io::stdout().is_terminal();
+    if matches!(cli.command, Some(cli::Command::Practice(_)))
+        && let Some(dir) = cli.common.knowledge.as_deref()
+        && let Err(e) = cli::install_knowledge(dir)
+    {
+        eprintln!("oidc-triage: {e}");
+        return ExitCode::from(Exit::Usage as u8);
+    }
     let exit = match cli.command {
         #[cfg(feature = "tui")]
         Some(cli::Command::Practice(args)) => run_practice(&args, stdout_is_terminal),
@@ -42,6 +49,12 @@ fn run_tui(cli: &Cli, stdin_is_terminal: bool, stdout_is_terminal: bool) -> Exit
     use oidc_triage::sample;
     use oidc_triage::tui::{self, App, TuiOptions};
 
+    if let Some(dir) = cli.common.knowledge.as_deref()
+        && let Err(e) = cli::install_knowledge(dir)
+    {
+        eprintln!("oidc-triage: {e}");
+        return Exit::Usage;
+    }
     if !stdout_is_terminal || (cli.inputs.is_empty() && !stdin_is_terminal) {
         eprintln!(
             "oidc-triage: the TUI needs a terminal; for scripts use `oidc-triage diagnose INPUT…`"

@@ -62,6 +62,32 @@ fn settings() -> insta::Settings {
     s
 }
 
+/// Every placeholder of every template the scenarios reach is filled by its reason.
+#[test]
+fn no_finding_shows_an_unfilled_template() {
+    let (all, _) = library(None);
+    for s in all {
+        let d = s.diagnose();
+        for f in &d.findings {
+            for text in [&f.cause, &f.fix] {
+                assert!(
+                    !text.contains('‹'),
+                    "{}: {}: unfilled template: {text}",
+                    s.slug,
+                    f.id
+                );
+            }
+        }
+        for n in &d.next_evidence {
+            assert!(
+                !n.command.contains('‹') && !n.what.contains('‹'),
+                "{}: {n:?}",
+                s.slug
+            );
+        }
+    }
+}
+
 #[test]
 fn text_reports_are_golden() {
     for slug in PINNED {

@@ -530,7 +530,7 @@ fn the_github_doc_subject_binds_an_environment_and_a_pr_subject_warns() {
         }
     );
     // The doc's default audience is the owner's URL.
-    assert!(ids(&r).contains(&catalog::TOKEN_DEFAULT_AUDIENCE.id));
+    assert!(ids(&r).contains(&catalog::TOKEN_GITHUB_DEFAULT_AUDIENCE.id));
 
     let key = ec_key("k");
     let mut pr = github_claims("repo:acme/api:pull_request", "sts.amazonaws.com", IAT);

@@ -167,6 +167,10 @@ pub struct CommonArgs {
     /// Colour: auto honours NO_COLOR and a non-terminal stdout.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
+    /// A folder of knowledge files (`*.toml`, the format of `assets/knowledge/`) that
+    /// adds your own messages, causes, fixes and commands to the built-in ones.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub knowledge: Option<PathBuf>,
 }
 
 /// TUI-only flags.

@@ -89,6 +89,12 @@ pub fn read_input(name: &str, stdin: &mut dyn Read) -> Result<Input, InputError>
 
 /// Run a headless command.
 pub fn run(command: Command, streams: &mut Streams<'_>) -> Exit {
+    if let Some(dir) = command.common().and_then(|c| c.knowledge.as_deref())
+        && let Err(e) = install_knowledge(dir)
+    {
+        streams.error(&e);
+        return Exit::Usage;
+    }
     match command {
         Command::Decode(args) => decode(&args, streams),
         Command::Diagnose(args) => diagnose(&args, streams),
@@ -270,4 +276,24 @@ fn diagnose(args: &DiagnoseArgs, streams: &mut Streams<'_>) -> Exit {
         OutputFormat::Markdown => markdown::write_rca(&mut *streams.stdout, &diagnosis),
     };
     finish_output(written, diagnosis_exit(&diagnosis), streams)
+}
+
+/// Load `--knowledge DIR` for this process, before anything is diagnosed.
+pub fn install_knowledge(dir: &std::path::Path) -> Result<(), String> {
+    oidc_triage::vocabulary::knowledge::install(dir)
+        .map_err(|e| format!("--knowledge {}: {e}", dir.display()))
+}
+
+impl Command {
+    /// The common flags of the subcommand, when it has them.
+    pub fn common(&self) -> Option<&CommonArgs> {
+        match self {
+            Command::Decode(a) => Some(&a.common),
+            Command::Diagnose(a) => Some(&a.common),
+            Command::Lint(a) => Some(&a.common),
+            Command::Scenarios(a) => Some(&a.common),
+            Command::Practice(_) => None,
+            Command::Completions { .. } | Command::Man => None,
+        }
+    }
 }

@@ -225,18 +225,15 @@ pub(crate) fn finish(
                 _ => None,
             };
             if let Some(rule) = rule {
-                let (what_ran, what_predicted) = match r {
-                    Outcome::Fail => ("was refused at runtime", "admits this token"),
-                    _ => ("succeeded at runtime", "would refuse this token"),
+                let variant = match r {
+                    Outcome::Fail => "refused-at-runtime",
+                    _ => "succeeded-at-runtime",
                 };
                 let proof = items
                     .iter()
                     .find(|e| e.basis == Basis::Runtime && e.outcome == r)
                     .map(|e| (*e).clone());
-                let mut finding = rule.finding(
-                    format!("the configuration you gave {what_predicted}, but the exchange {what_ran}: the deployed configuration differs from this copy, or another one (provider, account, tenant) is in play"),
-                    "fetch the configuration actually deployed (aws iam get-role / az ad app federated-credential list / gcloud … describe) and compare",
-                );
+                let mut finding = rule.reason().cause(variant).finding();
                 if let Some(p) = proof {
                     finding = finding.with_evidence(p);
                 }

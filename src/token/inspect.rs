@@ -443,7 +443,7 @@ fn claim_findings(
         for aud in claims.audiences() {
             if aud.starts_with("https://github.com/") || aud.contains("/_services/") {
                 findings.push(
-                    TOKEN_DEFAULT_AUDIENCE
+                    TOKEN_GITHUB_DEFAULT_AUDIENCE
                         .finding(
                             format!("aud `{}` is GitHub's default (the repository owner's URL): the token was requested without an audience", escape_control(aud)),
                             "the official cloud actions request their own audience (sts.amazonaws.com, api://AzureADTokenExchange, the GCP provider name); a custom step must pass `audience` to core.getIDToken or the token URL",
