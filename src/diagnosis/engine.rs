@@ -445,3 +445,6 @@ pub fn describe_clock(clock: &Clock) -> String {
     };
     format!("{} ({source})", format_utc(clock.now))
 }
+
+#[cfg(test)]
+mod tests;
