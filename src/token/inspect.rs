@@ -115,13 +115,9 @@ pub fn inspect_token(
     if token.others > 0 {
         report.findings.push(
             TOKEN_SEVERAL_TOKENS
-                .finding(
-                    format!(
-                        "the input holds {} more distinct token(s); this report is about the first",
-                        token.others
-                    ),
-                    "paste the one token you are triaging, or name each on its own",
-                )
+                .reason()
+                .with("count", token.others)
+                .finding()
                 .with_evidence(Evidence::runtime(
                     Stage::Token,
                     Outcome::Info,
@@ -168,8 +164,16 @@ fn claim_time(
         Err(e) => {
             findings.push(
                 TOKEN_BAD_TIME_CLAIM
-                    .finding(e.to_string(), "the token was edited or is not from a CI platform: use the token exactly as issued")
-                    .with_evidence(Evidence::runtime(Stage::Token, Outcome::Fail, from.artifact, format!("$.{name}"), e.to_string())),
+                    .reason()
+                    .with("error", &e)
+                    .finding()
+                    .with_evidence(Evidence::runtime(
+                        Stage::Token,
+                        Outcome::Fail,
+                        from.artifact,
+                        format!("$.{name}"),
+                        e.to_string(),
+                    )),
             );
             None
         }
@@ -203,33 +207,32 @@ fn times(
         _ => None,
     };
 
-    let (status, summary) = if findings.iter().any(|f| f.id == TOKEN_BAD_TIME_CLAIM.id) {
-        (
-            TimeStatus::Invalid,
-            "a time claim is not a number".to_owned(),
-        )
-    } else if let Some(exp) = &exp {
-        let past = now.saturating_sub(exp.unix);
-        if past > skew {
-            let span = format_span(past);
-            let (severity, cause, fix) = if on_wall_clock {
-                (
-                    Severity::Warning,
-                    format!("expired {span} ago against this machine's clock — normal for a token copied from an old run"),
-                    "replay with --now set to the time of the failing run (log timestamp or CloudTrail eventTime)".to_owned(),
-                )
-            } else {
-                (
-                    Severity::Error,
-                    format!("the token expired {span} before the exchange ({clock_words}); exp {} + {skew}s skew", exp.utc),
-                    "request the token right before the cloud exchange (long jobs: fetch a fresh token in the deploying step), and check the runner's clock".to_owned(),
-                )
-            };
-            findings.push(
-                TOKEN_EXPIRED
-                    .finding(cause, fix)
-                    .with_severity(severity)
-                    .with_evidence(Evidence::runtime(
+    let (status, summary) =
+        if findings.iter().any(|f| f.id == TOKEN_BAD_TIME_CLAIM.id) {
+            (
+                TimeStatus::Invalid,
+                "a time claim is not a number".to_owned(),
+            )
+        } else if let Some(exp) = &exp {
+            let past = now.saturating_sub(exp.unix);
+            if past > skew {
+                let span = format_span(past);
+                let reason = TOKEN_EXPIRED
+                    .reason()
+                    .with("span", &span)
+                    .with("clock", clock_words)
+                    .with("exp", &exp.utc)
+                    .with("skew", skew);
+                let (severity, reason) = if on_wall_clock {
+                    (
+                        Severity::Warning,
+                        reason.cause("wall-clock").fix("wall-clock"),
+                    )
+                } else {
+                    (Severity::Error, reason)
+                };
+                findings.push(reason.finding().with_severity(severity).with_evidence(
+                    Evidence::runtime(
                         Stage::Token,
                         if severity == Severity::Error {
                             Outcome::Fail
@@ -239,59 +242,70 @@ fn times(
                         from.artifact,
                         "$.exp",
                         format!("exp {} is {span} before {}", exp.utc, format_utc(now)),
-                    )),
-            );
-            (TimeStatus::Expired, format!("expired {span} ago"))
-        } else if let Some((name, from_time)) =
-            valid_from.filter(|(_, t)| t.saturating_sub(now) > skew)
-        {
-            let span = format_span(from_time.saturating_sub(now));
-            let severity = if on_wall_clock {
-                Severity::Warning
-            } else {
-                Severity::Error
-            };
-            findings.push(
-                TOKEN_NOT_YET_VALID
-                    .finding(
-                        format!("`{name}` is {span} in the future {clock_words} (more than the {skew}s skew): the issuer's or this machine's clock is off"),
-                        "check NTP on the runner and on this machine; replay with --now set to the run's time",
-                    )
-                    .with_severity(severity)
-                    .with_evidence(Evidence::runtime(
-                        Stage::Token,
-                        if severity == Severity::Error { Outcome::Fail } else { Outcome::Info },
-                        from.artifact,
-                        format!("$.{name}"),
-                        format!("{name} {} is {span} after {}", format_utc(from_time), format_utc(now)),
-                    )),
-            );
-            (
-                TimeStatus::NotYetValid,
-                format!("not valid for another {span}"),
-            )
-        } else if past > 0 {
-            (
-                TimeStatus::Valid,
-                format!("expired {} ago, within the {skew}s skew", format_span(past)),
-            )
-        } else {
-            (
-                TimeStatus::Valid,
-                format!("valid for {}", format_span(-past)),
-            )
-        }
-    } else {
-        findings.push(
-            TOKEN_MISSING_EXPIRY
-                .finding(
-                    "the token has no `exp`: every cloud rejects a token without an expiry",
-                    "use the token the CI platform issued; a token without exp is not a CI OIDC token",
+                    ),
+                ));
+                (TimeStatus::Expired, format!("expired {span} ago"))
+            } else if let Some((name, from_time)) =
+                valid_from.filter(|(_, t)| t.saturating_sub(now) > skew)
+            {
+                let span = format_span(from_time.saturating_sub(now));
+                let severity = if on_wall_clock {
+                    Severity::Warning
+                } else {
+                    Severity::Error
+                };
+                findings.push(
+                    TOKEN_NOT_YET_VALID
+                        .reason()
+                        .with("claim", name)
+                        .with("span", &span)
+                        .with("clock", clock_words)
+                        .with("skew", skew)
+                        .finding()
+                        .with_severity(severity)
+                        .with_evidence(Evidence::runtime(
+                            Stage::Token,
+                            if severity == Severity::Error {
+                                Outcome::Fail
+                            } else {
+                                Outcome::Info
+                            },
+                            from.artifact,
+                            format!("$.{name}"),
+                            format!(
+                                "{name} {} is {span} after {}",
+                                format_utc(from_time),
+                                format_utc(now)
+                            ),
+                        )),
+                );
+                (
+                    TimeStatus::NotYetValid,
+                    format!("not valid for another {span}"),
                 )
-                .with_evidence(Evidence::runtime(Stage::Token, Outcome::Fail, from.artifact, "$.exp", "no exp claim")),
-        );
-        (TimeStatus::NoExpiry, "no expiry".to_owned())
-    };
+            } else if past > 0 {
+                (
+                    TimeStatus::Valid,
+                    format!("expired {} ago, within the {skew}s skew", format_span(past)),
+                )
+            } else {
+                (
+                    TimeStatus::Valid,
+                    format!("valid for {}", format_span(-past)),
+                )
+            }
+        } else {
+            findings.push(TOKEN_MISSING_EXPIRY.reason().finding().with_evidence(
+                Evidence::runtime(
+                    Stage::Token,
+                    Outcome::Fail,
+                    from.artifact,
+                    "$.exp",
+                    "no exp claim",
+                ),
+            ));
+            (TimeStatus::NoExpiry, "no expiry".to_owned())
+        };
 
     Times {
         now: format_utc(now),
@@ -313,20 +327,30 @@ fn header_findings(token: Option<&Token>, findings: &mut Vec<Finding>, from: &Pr
     if alg.eq_ignore_ascii_case("none") || token.signature_len() == 0 {
         findings.push(
             TOKEN_UNSIGNED
-                .finding(
-                    format!("the token is unsigned (alg `{shown}`): no CI platform issues one, and every cloud rejects it"),
-                    "use the token exactly as the CI platform issued it; a tool or a test produced this one",
-                )
-                .with_evidence(Evidence::runtime(Stage::Token, Outcome::Info, from.artifact, "header.alg", format!("alg {shown}"))),
+                .reason()
+                .with("alg", &shown)
+                .finding()
+                .with_evidence(Evidence::runtime(
+                    Stage::Token,
+                    Outcome::Info,
+                    from.artifact,
+                    "header.alg",
+                    format!("alg {shown}"),
+                )),
         );
     } else if alg.starts_with("HS") {
         findings.push(
             TOKEN_HMAC_SIGNED
-                .finding(
-                    format!("the token is signed with a shared secret ({shown}): CI platforms sign with RS256/ES256 keys published in a JWKS"),
-                    "use the token the CI platform issued; an HMAC token cannot be verified by a cloud",
-                )
-                .with_evidence(Evidence::runtime(Stage::Token, Outcome::Info, from.artifact, "header.alg", format!("alg {shown}"))),
+                .reason()
+                .with("alg", &shown)
+                .finding()
+                .with_evidence(Evidence::runtime(
+                    Stage::Token,
+                    Outcome::Info,
+                    from.artifact,
+                    "header.alg",
+                    format!("alg {shown}"),
+                )),
         );
     }
 }
@@ -340,10 +364,10 @@ fn signature_findings(
     let Some(_) = token else {
         findings.push(
             TOKEN_SIGNATURE_UNCHECKED
-                .finding(
-                    "only the claims were given: there is no signature to check",
-                    "paste the whole token (header.payload.signature) and the issuer's JWKS",
-                )
+                .reason()
+                .cause("claims-only")
+                .fix("claims-only")
+                .finding()
                 .with_evidence(Evidence::runtime(
                     Stage::Token,
                     Outcome::Info,
@@ -367,10 +391,8 @@ fn signature_findings(
     match (signature.verified, signature.failure) {
         (None, _) => findings.push(
             TOKEN_SIGNATURE_UNCHECKED
-                .finding(
-                    "no JWKS was given, so the signature was NOT checked: a forged or altered token decodes the same",
-                    "fetch the issuer's JWKS (the jwks_uri of <iss>/.well-known/openid-configuration) and pass it with --jwks FILE",
-                )
+                .reason()
+                .finding()
                 .with_evidence(evidence(Outcome::Info, "signature not checked")),
         ),
         (Some(true), _) => {}
@@ -380,13 +402,14 @@ fn signature_findings(
                 Some(SignatureFailure::AlgorithmNotAllowed) => TOKEN_ALGORITHM_NOT_ALLOWED,
                 _ => TOKEN_SIGNATURE_INVALID,
             };
-            let fix = match failure {
-                Some(SignatureFailure::KeyNotFound) => format!("fetch the issuer's current JWKS (keys rotate) and check the token and {jwks} come from the same issuer"),
-                Some(SignatureFailure::AlgorithmNotAllowed) => "check the JWKS belongs to this issuer; a key's `alg` must match the token's".to_owned(),
-                _ => "use the token exactly as issued (a copy that changed one character fails), and the JWKS of the token's issuer".to_owned(),
-            };
             let reason = escape_control(&signature.reason).into_owned();
-            findings.push(rule.finding(format!("{reason} (against {jwks})"), fix).with_evidence(evidence(Outcome::Fail, &reason)));
+            findings.push(
+                rule.reason()
+                    .with("reason", &reason)
+                    .with("jwks", jwks)
+                    .finding()
+                    .with_evidence(evidence(Outcome::Fail, &reason)),
+            );
         }
     }
 }
@@ -410,32 +433,43 @@ fn claim_findings(
             .join(", ");
         findings.push(
             TOKEN_MISSING_CLAIM
-                .finding(
-                    format!("the token has no {list}: cloud trust checks match on iss, sub and aud, so it cannot be exchanged"),
-                    "use the token the CI platform issued (GitHub: request it with an audience; GitLab: declare id_tokens with aud)",
-                )
-                .with_evidence(Evidence::runtime(Stage::Token, Outcome::Fail, from.artifact, format!("$.{}", missing[0]), format!("missing {list}"))),
+                .reason()
+                .with("claims", &list)
+                .finding()
+                .with_evidence(Evidence::runtime(
+                    Stage::Token,
+                    Outcome::Fail,
+                    from.artifact,
+                    format!("$.{}", missing[0]),
+                    format!("missing {list}"),
+                )),
         );
     }
     if let Some(iss) = claims.issuer() {
         if iss != iss.trim() {
-            findings.push(
-                TOKEN_ISSUER_WHITESPACE
-                    .finding(
-                        "`iss` has leading or trailing whitespace: issuer matching is exact, and Entra blocks the exchange",
-                        "fix the issuer URL in the CI platform's OIDC settings",
-                    )
-                    .with_evidence(Evidence::runtime(Stage::Token, Outcome::Info, from.artifact, "$.iss", format!("iss {:?}", escape_control(iss)))),
-            );
+            findings.push(TOKEN_ISSUER_WHITESPACE.reason().finding().with_evidence(
+                Evidence::runtime(
+                    Stage::Token,
+                    Outcome::Info,
+                    from.artifact,
+                    "$.iss",
+                    format!("iss {:?}", escape_control(iss)),
+                ),
+            ));
         }
         if platform == Platform::Generic {
             findings.push(
                 TOKEN_UNKNOWN_ISSUER
-                    .finding(
-                        format!("`{}` is not the issuer of a CI platform this tool knows: claims are shown as generic OIDC", escape_control(iss)),
-                        "if this is a CI token, check the issuer URL the platform documents",
-                    )
-                    .with_evidence(Evidence::runtime(Stage::Token, Outcome::Info, from.artifact, "$.iss", "generic OIDC issuer")),
+                    .reason()
+                    .with("issuer", escape_control(iss))
+                    .finding()
+                    .with_evidence(Evidence::runtime(
+                        Stage::Token,
+                        Outcome::Info,
+                        from.artifact,
+                        "$.iss",
+                        "generic OIDC issuer",
+                    )),
             );
         }
     }
@@ -444,11 +478,16 @@ fn claim_findings(
             if aud.starts_with("https://github.com/") || aud.contains("/_services/") {
                 findings.push(
                     TOKEN_GITHUB_DEFAULT_AUDIENCE
-                        .finding(
-                            format!("aud `{}` is GitHub's default (the repository owner's URL): the token was requested without an audience", escape_control(aud)),
-                            "the official cloud actions request their own audience (sts.amazonaws.com, api://AzureADTokenExchange, the GCP provider name); a custom step must pass `audience` to core.getIDToken or the token URL",
-                        )
-                        .with_evidence(Evidence::runtime(Stage::Token, Outcome::Info, from.artifact, "$.aud", format!("aud {}", escape_control(aud)))),
+                        .reason()
+                        .with("aud", escape_control(aud))
+                        .finding()
+                        .with_evidence(Evidence::runtime(
+                            Stage::Token,
+                            Outcome::Info,
+                            from.artifact,
+                            "$.aud",
+                            format!("aud {}", escape_control(aud)),
+                        )),
                 );
             }
         }
