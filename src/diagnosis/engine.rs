@@ -197,21 +197,11 @@ fn static_verdict(items: &[&Evidence]) -> Option<Outcome> {
     }
 }
 
-fn status_of(outcome: Option<Outcome>) -> StageStatus {
-    match outcome {
-        Some(Outcome::Pass) => StageStatus::Passed,
-        Some(Outcome::Fail) => StageStatus::Failed,
-        _ => StageStatus::NoEvidence,
-    }
-}
-
-/// Compute the verdicts from collected observations.
-pub(crate) fn finish(
-    mut out: Observations,
-    artifacts: Vec<crate::evidence::ArtifactSummary>,
-    clock: Clock,
-) -> Diagnosis {
+/// Each stage's status from its own evidence: runtime beats static, and a disagreement
+/// between them on the trust or role stage is a finding of its own.
+fn stage_verdicts(out: &mut Observations) -> [StageStatus; 5] {
     let mut statuses = [StageStatus::NoEvidence; 5];
+    let mut disagreements = Vec::new();
     for stage in Stage::ALL {
         let items: Vec<&Evidence> = out.evidence.iter().filter(|e| e.stage == stage).collect();
         let runtime = runtime_verdict(&items);
@@ -237,13 +227,18 @@ pub(crate) fn finish(
                 if let Some(p) = proof {
                     finding = finding.with_evidence(p);
                 }
-                out.findings.push(finding);
+                disagreements.push(finding);
             }
         }
         statuses[stage.index()] = status_of(runtime.or(predicted));
     }
 
-    // A silent stage before a stage that passed is implied by it.
+    out.findings.extend(disagreements);
+    statuses
+}
+
+/// A silent stage before a stage that passed is implied by it (never after a failure).
+fn infer_silent_stages(out: &mut Observations, statuses: &mut [StageStatus; 5]) {
     let mut inferred = Vec::new();
     for stage in Stage::ALL {
         if statuses[stage.index()] != StageStatus::NoEvidence {
@@ -281,6 +276,24 @@ pub(crate) fn finish(
         }
     }
     out.evidence.extend(inferred);
+}
+
+fn status_of(outcome: Option<Outcome>) -> StageStatus {
+    match outcome {
+        Some(Outcome::Pass) => StageStatus::Passed,
+        Some(Outcome::Fail) => StageStatus::Failed,
+        _ => StageStatus::NoEvidence,
+    }
+}
+
+/// Compute the verdicts from collected observations.
+pub(crate) fn finish(
+    mut out: Observations,
+    artifacts: Vec<crate::evidence::ArtifactSummary>,
+    clock: Clock,
+) -> Diagnosis {
+    let mut statuses = stage_verdicts(&mut out);
+    infer_silent_stages(&mut out, &mut statuses);
 
     if let Some(first) = statuses.iter().position(|s| *s == StageStatus::Failed) {
         for status in statuses.iter_mut().skip(first + 1) {

@@ -207,6 +207,17 @@ fn times(
         _ => None,
     };
 
+    let check = TimeCheck {
+        now,
+        skew,
+        severity: if on_wall_clock {
+            Severity::Warning
+        } else {
+            Severity::Error
+        },
+        clock_words,
+        artifact: from.artifact,
+    };
     let (status, summary) =
         if findings.iter().any(|f| f.id == TOKEN_BAD_TIME_CLAIM.id) {
             (
@@ -216,69 +227,16 @@ fn times(
         } else if let Some(exp) = &exp {
             let past = now.saturating_sub(exp.unix);
             if past > skew {
-                let span = format_span(past);
-                let reason = TOKEN_EXPIRED
-                    .reason()
-                    .with("span", &span)
-                    .with("clock", clock_words)
-                    .with("exp", &exp.utc)
-                    .with("skew", skew);
-                let (severity, reason) = if on_wall_clock {
-                    (
-                        Severity::Warning,
-                        reason.cause("wall-clock").fix("wall-clock"),
-                    )
-                } else {
-                    (Severity::Error, reason)
-                };
-                findings.push(reason.finding().with_severity(severity).with_evidence(
-                    Evidence::runtime(
-                        Stage::Token,
-                        if severity == Severity::Error {
-                            Outcome::Fail
-                        } else {
-                            Outcome::Info
-                        },
-                        from.artifact,
-                        "$.exp",
-                        format!("exp {} is {span} before {}", exp.utc, format_utc(now)),
-                    ),
-                ));
-                (TimeStatus::Expired, format!("expired {span} ago"))
+                findings.push(check.expired(exp, past));
+                (
+                    TimeStatus::Expired,
+                    format!("expired {} ago", format_span(past)),
+                )
             } else if let Some((name, from_time)) =
                 valid_from.filter(|(_, t)| t.saturating_sub(now) > skew)
             {
                 let span = format_span(from_time.saturating_sub(now));
-                let severity = if on_wall_clock {
-                    Severity::Warning
-                } else {
-                    Severity::Error
-                };
-                findings.push(
-                    TOKEN_NOT_YET_VALID
-                        .reason()
-                        .with("claim", name)
-                        .with("span", &span)
-                        .with("clock", clock_words)
-                        .with("skew", skew)
-                        .finding()
-                        .with_severity(severity)
-                        .with_evidence(Evidence::runtime(
-                            Stage::Token,
-                            if severity == Severity::Error {
-                                Outcome::Fail
-                            } else {
-                                Outcome::Info
-                            },
-                            from.artifact,
-                            format!("$.{name}"),
-                            format!(
-                                "{name} {} is {span} after {}",
-                                format_utc(from_time),
-                                format_utc(now)
-                            ),
-                        )),
-                );
+                findings.push(check.not_yet_valid(name, from_time));
                 (
                     TimeStatus::NotYetValid,
                     format!("not valid for another {span}"),
@@ -317,6 +275,76 @@ fn times(
         lifetime_seconds,
         status,
         summary,
+    }
+}
+
+/// How the token's times are judged: against which clock, with which skew, and how
+/// serious a failure is (only a warning against this machine's own clock).
+struct TimeCheck<'a> {
+    now: i64,
+    skew: i64,
+    severity: Severity,
+    clock_words: &'static str,
+    artifact: &'a str,
+}
+
+impl TimeCheck<'_> {
+    fn outcome(&self) -> Outcome {
+        if self.severity == Severity::Error {
+            Outcome::Fail
+        } else {
+            Outcome::Info
+        }
+    }
+
+    /// `exp` is more than the skew in the past.
+    fn expired(&self, exp: &TimeClaim, past: i64) -> Finding {
+        let span = format_span(past);
+        let reason = TOKEN_EXPIRED
+            .reason()
+            .with("span", &span)
+            .with("clock", self.clock_words)
+            .with("exp", &exp.utc)
+            .with("skew", self.skew);
+        let reason = if self.severity == Severity::Warning {
+            reason.cause("wall-clock").fix("wall-clock")
+        } else {
+            reason
+        };
+        reason
+            .finding()
+            .with_severity(self.severity)
+            .with_evidence(Evidence::runtime(
+                Stage::Token,
+                self.outcome(),
+                self.artifact,
+                "$.exp",
+                format!("exp {} is {span} before {}", exp.utc, format_utc(self.now)),
+            ))
+    }
+
+    /// `nbf` (or `iat`) is more than the skew in the future.
+    fn not_yet_valid(&self, name: &str, from_time: i64) -> Finding {
+        let span = format_span(from_time.saturating_sub(self.now));
+        TOKEN_NOT_YET_VALID
+            .reason()
+            .with("claim", name)
+            .with("span", &span)
+            .with("clock", self.clock_words)
+            .with("skew", self.skew)
+            .finding()
+            .with_severity(self.severity)
+            .with_evidence(Evidence::runtime(
+                Stage::Token,
+                self.outcome(),
+                self.artifact,
+                format!("$.{name}"),
+                format!(
+                    "{name} {} is {span} after {}",
+                    format_utc(from_time),
+                    format_utc(self.now)
+                ),
+            ))
     }
 }
 
@@ -474,79 +502,96 @@ fn claim_findings(
         }
     }
     if platform == Platform::GithubActions {
-        for aud in claims.audiences() {
-            if aud.starts_with("https://github.com/") || aud.contains("/_services/") {
-                findings.push(
-                    TOKEN_GITHUB_DEFAULT_AUDIENCE
-                        .reason()
-                        .with("aud", escape_control(aud))
-                        .finding()
-                        .with_evidence(Evidence::runtime(
-                            Stage::Token,
-                            Outcome::Info,
-                            from.artifact,
-                            "$.aud",
-                            format!("aud {}", escape_control(aud)),
-                        )),
-                );
-            }
-        }
-        let event = claims.str("event_name").unwrap_or_default();
-        let pr_subject = matches!(
-            subject.map(|s| &s.context),
-            Some(SubjectContext::PullRequest)
-        );
-        if event == "pull_request_target" {
+        github_claim_findings(claims, subject, findings, from);
+    }
+    if platform == Platform::Gitlab {
+        gitlab_claim_findings(claims, findings, from);
+    }
+}
+
+/// GitHub: a token requested without an audience, and tokens of pull request runs.
+fn github_claim_findings(
+    claims: &Claims,
+    subject: Option<&Subject>,
+    findings: &mut Vec<Finding>,
+    from: &Provenance<'_>,
+) {
+    for aud in claims.audiences() {
+        if aud.starts_with("https://github.com/") || aud.contains("/_services/") {
             findings.push(
-                WORKFLOW_GITHUB_PULL_REQUEST_TARGET
-                    .finding(
-                        "the token was issued to a `pull_request_target` run: it runs with the base repository's secrets and token permissions on an event a fork can trigger",
-                        "never check out or run the pull request's code in a pull_request_target job that can get cloud credentials; split it into a `pull_request` job without id-token: write",
-                    )
-                    .with_evidence(Evidence::runtime(Stage::Workflow, Outcome::Info, from.artifact, "$.event_name", "event_name pull_request_target")),
-            );
-        } else if event == "pull_request" || pr_subject {
-            findings.push(
-                WORKFLOW_GITHUB_PULL_REQUEST_RUN
-                    .finding(
-                        "the token was issued to a pull request run: code that has not been reviewed asked for it; a trust rule that admits this subject admits unreviewed code",
-                        "grant pull request jobs read-only or no cloud access; pin production roles to `environment:` subjects protected by required reviewers",
-                    )
+                TOKEN_GITHUB_DEFAULT_AUDIENCE
+                    .reason()
+                    .with("aud", escape_control(aud))
+                    .finding()
                     .with_evidence(Evidence::runtime(
-                        Stage::Workflow,
+                        Stage::Token,
                         Outcome::Info,
                         from.artifact,
-                        if pr_subject { "$.sub" } else { "$.event_name" },
-                        "pull request run",
+                        "$.aud",
+                        format!("aud {}", escape_control(aud)),
                     )),
             );
         }
     }
-    // GitLab names the pipeline's trigger in `pipeline_source`; a merge request
-    // pipeline's token carries the source branch's ordinary subject, so only this claim
-    // tells it apart (https://docs.gitlab.com/ci/secrets/id_token_authentication/ ,
-    // https://docs.gitlab.com/ci/jobs/job_rules/ for the `merge_request_event` value).
-    if platform == Platform::Gitlab && claims.str("pipeline_source") == Some("merge_request_event")
-    {
-        let branch = claims
-            .str("ref")
-            .map(|r| format!(" (source branch `{}`)", escape_control(r)))
-            .unwrap_or_default();
+    let event = claims.str("event_name").unwrap_or_default();
+    let pr_subject = matches!(
+        subject.map(|s| &s.context),
+        Some(SubjectContext::PullRequest)
+    );
+    if event == "pull_request_target" {
         findings.push(
-            WORKFLOW_GITLAB_MERGE_REQUEST_RUN
+            WORKFLOW_GITHUB_PULL_REQUEST_TARGET
                 .finding(
-                    format!("the token was issued to a merge request pipeline{branch}: the merge request's unmerged code asked for it, and its subject is the source branch's, which a trust rule cannot tell from a push to that branch"),
-                    "run jobs that need cloud credentials only on protected branches or tags (`rules: - if: $CI_COMMIT_REF_PROTECTED == \"true\"`) and pin trust rules to those refs (or to `ref_protected`); give merge request pipelines read-only or no cloud access",
+                    "the token was issued to a `pull_request_target` run: it runs with the base repository's secrets and token permissions on an event a fork can trigger",
+                    "never check out or run the pull request's code in a pull_request_target job that can get cloud credentials; split it into a `pull_request` job without id-token: write",
+                )
+                .with_evidence(Evidence::runtime(Stage::Workflow, Outcome::Info, from.artifact, "$.event_name", "event_name pull_request_target")),
+        );
+    } else if event == "pull_request" || pr_subject {
+        findings.push(
+            WORKFLOW_GITHUB_PULL_REQUEST_RUN
+                .finding(
+                    "the token was issued to a pull request run: code that has not been reviewed asked for it; a trust rule that admits this subject admits unreviewed code",
+                    "grant pull request jobs read-only or no cloud access; pin production roles to `environment:` subjects protected by required reviewers",
                 )
                 .with_evidence(Evidence::runtime(
                     Stage::Workflow,
                     Outcome::Info,
                     from.artifact,
-                    "$.pipeline_source",
-                    "merge request pipeline",
+                    if pr_subject { "$.sub" } else { "$.event_name" },
+                    "pull request run",
                 )),
         );
     }
+}
+
+/// GitLab: tokens of merge request pipelines.
+fn gitlab_claim_findings(claims: &Claims, findings: &mut Vec<Finding>, from: &Provenance<'_>) {
+    // GitLab names the pipeline's trigger in `pipeline_source`; a merge request
+    // pipeline's token carries the source branch's ordinary subject, so only this claim
+    // tells it apart (https://docs.gitlab.com/ci/secrets/id_token_authentication/ ,
+    // https://docs.gitlab.com/ci/jobs/job_rules/ for the `merge_request_event` value).
+    if claims.str("pipeline_source") != Some("merge_request_event") {
+        return;
+    }
+    let branch = claims
+        .str("ref")
+        .map(|r| format!(" (source branch `{}`)", escape_control(r)))
+        .unwrap_or_default();
+    findings.push(
+        WORKFLOW_GITLAB_MERGE_REQUEST_RUN
+            .finding(
+                format!("the token was issued to a merge request pipeline{branch}: the merge request's unmerged code asked for it, and its subject is the source branch's, which a trust rule cannot tell from a push to that branch"),
+                "run jobs that need cloud credentials only on protected branches or tags (`rules: - if: $CI_COMMIT_REF_PROTECTED == \"true\"`) and pin trust rules to those refs (or to `ref_protected`); give merge request pipelines read-only or no cloud access",
+            )
+            .with_evidence(Evidence::runtime(
+                Stage::Workflow,
+                Outcome::Info,
+                from.artifact,
+                "$.pipeline_source",
+                "merge request pipeline",
+            )),
+    );
 }
 
 fn inspect_parts(
