@@ -222,6 +222,12 @@ impl Knowledge {
             }
             if !builtin {
                 self.check_user_rule(path, &f)?;
+            } else if let Some(first) = self.findings.get(&f.id) {
+                return Err(KnowledgeError::Conflict {
+                    path: path.to_owned(),
+                    id: f.id.clone(),
+                    message: format!("already defined in {}", first.origin),
+                });
             }
             self.findings.insert(
                 f.id.clone(),
@@ -259,6 +265,13 @@ impl Knowledge {
                     id: c.id.clone(),
                     message,
                 })?;
+            }
+            if let Some(first) = self.commands.get(&c.id).filter(|_| builtin) {
+                return Err(KnowledgeError::Conflict {
+                    path: path.to_owned(),
+                    id: c.id.clone(),
+                    message: format!("already defined in {}", first.origin),
+                });
             }
             self.commands.insert(
                 c.id.clone(),

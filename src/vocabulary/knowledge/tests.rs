@@ -101,7 +101,7 @@ title = "Token expired"
 cause = "expired {ago} ago at {when}"
 fix = { default = "mint a new one", replay = "replay with --now {when}" }
 "#,
-        true,
+        false,
     )
     .unwrap();
     let reason = TOKEN_EXPIRED.reason().with("ago", "4m").fix("replay");
@@ -224,4 +224,23 @@ sources = ["https://example.com/acme/wrapper"]
     std::fs::write(dir.path().join("worse.toml"), "[[finding]]\nid = \n").unwrap();
     let e = Knowledge::with_folder(dir.path()).unwrap_err().to_string();
     assert!(e.contains("worse.toml") && e.contains("line 2"), "{e}");
+}
+
+#[test]
+fn a_builtin_id_is_defined_once() {
+    let mut k = builtin();
+    let again =
+        "[[command]]\nid = \"aws.iam.get-role.trust-policy\"\nwhat = \"x\"\nargv = [\"aws\"]\n";
+    let e = k
+        .add_file(Path::new("b.toml"), again, true)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("already defined in commands/fetch.toml"), "{e}");
+    let again =
+        "[[finding]]\nid = \"token.expired\"\nseverity = \"error\"\ntitle = \"Token expired\"\n";
+    let e = k
+        .add_file(Path::new("b.toml"), again, true)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("already defined in findings/token.toml"), "{e}");
 }
