@@ -358,6 +358,7 @@ fn paste_in_progress_shows_the_progress() {
             Message::Progress(JobProgress {
                 id,
                 read: 2_000_000,
+                expected: None,
             }),
         );
         update(&mut app, Message::Tick);

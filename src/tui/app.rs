@@ -235,13 +235,12 @@ impl App {
         let empty =
             crate::diagnosis::diagnose(&[] as &[Input], &options, || crate::clock::Clock::fixed(0));
         let mut app = App::new(empty, source, inputs, options);
-        let expected = expected_bytes(&paths);
         let label = match paths.len() {
             0 => "reading input".to_owned(),
             1 => format!("reading {}", paths[0].display()),
             n => format!("reading {n} files"),
         };
-        let effect = app.start_job(label.clone(), paths, expected);
+        let effect = app.start_job(label.clone(), paths, None);
         // Until the diagnosis arrives, say so rather than "evidence stops at workflow".
         app.diagnosis.summary = format!("{label}… the stages fill in when it is done");
         (app, effect)
@@ -259,11 +258,14 @@ impl App {
             || self.search.as_ref().is_some_and(|s| s.typing)
     }
 
+    /// Queue a diagnosis; the worker measures what it will read (a directory walk does
+    /// not belong on the UI thread) and reports it with its progress.
+    /// `known` is the size of what is already in memory (a paste).
     fn start_job(
         &mut self,
         label: String,
         paths: Vec<std::path::PathBuf>,
-        expected_bytes: Option<u64>,
+        known: Option<u64>,
     ) -> Effect {
         let id = self.next_job;
         self.next_job += 1;
@@ -274,7 +276,7 @@ impl App {
             id,
             label,
             read: 0,
-            expected: expected_bytes,
+            expected: known,
             frame: 0,
         });
         let mut options = self.options.clone();
@@ -284,7 +286,6 @@ impl App {
             inputs: self.inputs.clone(),
             paths,
             options,
-            expected_bytes,
         })
     }
 
@@ -324,34 +325,6 @@ pub fn focus_stage(diagnosis: &Diagnosis) -> Stage {
         .unwrap_or(Stage::Workflow)
 }
 
-/// The bytes a job will stream: the sizes of large files and of files in directories.
-fn expected_bytes(paths: &[std::path::PathBuf]) -> Option<u64> {
-    let mut total = 0u64;
-    for path in paths {
-        let meta = std::fs::metadata(path).ok()?;
-        if meta.is_dir() {
-            total += directory_bytes(path, 4);
-        } else {
-            total += meta.len();
-        }
-    }
-    (total > 0).then_some(total)
-}
-
-fn directory_bytes(dir: &std::path::Path, depth: u8) -> u64 {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    entries
-        .filter_map(Result::ok)
-        .map(|e| match e.metadata() {
-            Ok(m) if m.is_dir() && depth > 0 => directory_bytes(&e.path(), depth - 1),
-            Ok(m) if m.is_file() => m.len(),
-            _ => 0,
-        })
-        .sum()
-}
-
 /// Apply a message; the effects it returns are for the run loop.
 pub fn update(app: &mut App, message: Message) -> Vec<Effect> {
     let mut effects = Vec::new();
@@ -372,6 +345,9 @@ pub fn update(app: &mut App, message: Message) -> Vec<Effect> {
                 && r.id == p.id
             {
                 r.read = p.read;
+                if p.expected.is_some() {
+                    r.expected = p.expected;
+                }
             }
         }
         Message::Diagnosed(done) => finish_job(app, *done),
@@ -438,8 +414,7 @@ fn submit_field(app: &mut App) -> Option<Effect> {
             let path = std::path::Path::new(&text);
             if path.exists() {
                 app.edits.clear();
-                let expected = expected_bytes(&[path.to_owned()]);
-                Some(app.start_job(format!("reading {text}"), vec![path.to_owned()], expected))
+                Some(app.start_job(format!("reading {text}"), vec![path.to_owned()], None))
             } else if looks_like_a_path(&text) {
                 app.warn(format!("no such file: {}", escape_control(&text)));
                 None

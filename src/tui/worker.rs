@@ -4,6 +4,7 @@
 //! then fail, so a 500 MB export that was superseded stops being read at once.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -23,8 +24,6 @@ pub struct Job {
     /// add-evidence field); opening a large file reads only its head.
     pub paths: Vec<PathBuf>,
     pub options: DiagnoseOptions,
-    /// Bytes the job will read, when known (the sizes of its streamed files).
-    pub expected_bytes: Option<u64>,
 }
 
 /// What a finished job hands back to the UI.
@@ -44,12 +43,22 @@ pub struct JobDone {
 pub struct JobProgress {
     pub id: u64,
     pub read: u64,
+    /// Bytes the job will read, once the worker has measured its files.
+    pub expected: Option<u64>,
+}
+
+/// The running job, as the UI sees it.
+struct Running {
+    id: u64,
+    meter: Arc<Meter>,
+    /// The bytes the job will read; `u64::MAX` until measured.
+    expected: Arc<AtomicU64>,
 }
 
 #[derive(Default)]
 struct Slot {
     pending: Option<Job>,
-    running: Option<(u64, Arc<Meter>)>,
+    running: Option<Running>,
     shutdown: bool,
 }
 
@@ -82,8 +91,8 @@ impl Worker {
     pub fn submit(&self, job: Job) {
         let (lock, wake) = &*self.shared;
         let mut slot = lock.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((_, meter)) = &slot.running {
-            meter.cancel();
+        if let Some(running) = &slot.running {
+            running.meter.cancel();
         }
         slot.pending = Some(job);
         wake.notify_one();
@@ -92,9 +101,13 @@ impl Worker {
     /// The running job's progress.
     pub fn progress(&self) -> Option<JobProgress> {
         let slot = self.shared.0.lock().unwrap_or_else(PoisonError::into_inner);
-        slot.running.as_ref().map(|(id, meter)| JobProgress {
-            id: *id,
-            read: meter.read(),
+        slot.running.as_ref().map(|r| JobProgress {
+            id: r.id,
+            read: r.meter.read(),
+            expected: match r.expected.load(Ordering::Relaxed) {
+                u64::MAX => None,
+                n => Some(n),
+            },
         })
     }
 
@@ -116,8 +129,8 @@ impl Drop for Worker {
             let mut slot = lock.lock().unwrap_or_else(PoisonError::into_inner);
             slot.shutdown = true;
             slot.pending = None;
-            if let Some((_, meter)) = &slot.running {
-                meter.cancel();
+            if let Some(running) = &slot.running {
+                running.meter.cancel();
             }
             wake.notify_one();
         }
@@ -130,7 +143,7 @@ impl Drop for Worker {
 fn work(shared: &Shared, done: &Sender<JobDone>) {
     let (lock, wake) = &**shared;
     loop {
-        let (job, meter) = {
+        let (job, meter, expected) = {
             let mut slot = lock.lock().unwrap_or_else(PoisonError::into_inner);
             loop {
                 if slot.shutdown {
@@ -138,13 +151,21 @@ fn work(shared: &Shared, done: &Sender<JobDone>) {
                 }
                 if let Some(job) = slot.pending.take() {
                     let meter = Meter::new();
-                    slot.running = Some((job.id, Arc::clone(&meter)));
-                    break (job, meter);
+                    let expected = Arc::new(AtomicU64::new(u64::MAX));
+                    slot.running = Some(Running {
+                        id: job.id,
+                        meter: Arc::clone(&meter),
+                        expected: Arc::clone(&expected),
+                    });
+                    break (job, meter, expected);
                 }
                 slot = wake.wait(slot).unwrap_or_else(PoisonError::into_inner);
             }
         };
         let started = Instant::now();
+        if let Some(total) = expected_bytes(&job.paths) {
+            expected.store(total, Ordering::Relaxed);
+        }
         let result = meter.scope(|| run(job));
         let cancelled = meter.is_cancelled();
         lock.lock().unwrap_or_else(PoisonError::into_inner).running = None;
@@ -178,6 +199,34 @@ pub fn run(job: Job) -> JobDone {
     }
 }
 
+/// The bytes a job will stream: the sizes of large files and of files in directories.
+fn expected_bytes(paths: &[std::path::PathBuf]) -> Option<u64> {
+    let mut total = 0u64;
+    for path in paths {
+        let meta = std::fs::metadata(path).ok()?;
+        if meta.is_dir() {
+            total += directory_bytes(path, 4);
+        } else {
+            total += meta.len();
+        }
+    }
+    (total > 0).then_some(total)
+}
+
+fn directory_bytes(dir: &std::path::Path, depth: u8) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() && depth > 0 => directory_bytes(&e.path(), depth - 1),
+            Ok(m) if m.is_file() => m.len(),
+            _ => 0,
+        })
+        .sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,8 +238,19 @@ mod tests {
             inputs: inputs.into_iter().map(Arc::new).collect(),
             paths: Vec::new(),
             options: DiagnoseOptions::default(),
-            expected_bytes: None,
         }
+    }
+
+    #[test]
+    fn the_worker_measures_files_and_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.json"), vec![b'x'; 300]).unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::write(dir.path().join("sub/b.json"), vec![b'y'; 200]).unwrap();
+        let single = dir.path().join("a.json");
+        assert_eq!(expected_bytes(std::slice::from_ref(&single)), Some(300));
+        assert_eq!(expected_bytes(&[dir.path().to_owned()]), Some(500));
+        assert_eq!(expected_bytes(&[dir.path().join("missing")]), None);
     }
 
     #[test]
