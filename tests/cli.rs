@@ -739,3 +739,58 @@ fn scenarios_with_a_missing_folder_is_a_usage_error_naming_it() {
         stderr(&o)
     );
 }
+
+/// The files of a built-in scenario, as a user would name them.
+fn scenario_files(slug: &str) -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(slug);
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().is_some_and(|n| n != "scenario.toml"))
+        .map(|p| p.to_str().unwrap().to_owned())
+        .collect();
+    files.sort();
+    files
+}
+
+fn diagnose_scenario(slug: &str, now: &str, extra: &[&str]) -> Output {
+    let files = scenario_files(slug);
+    let mut args = vec!["diagnose", "--now", now];
+    args.extend(files.iter().map(String::as_str));
+    args.extend_from_slice(extra);
+    run(&args, b"")
+}
+
+#[test]
+fn a_path_that_works_too_well_says_so_and_fails_at_fail_on() {
+    let slug = "github-aws-repo-wildcard-healthy-insecure";
+    let now = "2026-06-16T08:15:00Z";
+    let plain = diagnose_scenario(slug, now, &["--format", "json"]);
+    assert_eq!(plain.status.code(), Some(0), "{}", stderr(&plain));
+    let json: Value = serde_json::from_str(&stdout(&plain)).unwrap();
+    assert_eq!(json["health"], "healthy-but-insecure");
+    assert_eq!(json["max_risk"], "high");
+    assert!(
+        json["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("all five stages passed — but "),
+        "{}",
+        json["summary"]
+    );
+    let gated = diagnose_scenario(slug, now, &["--fail-on", "high"]);
+    assert_eq!(gated.status.code(), Some(1), "{}", stderr(&gated));
+    assert!(stdout(&gated).contains("(risk high)"));
+}
+
+#[test]
+fn a_healthy_path_passes_fail_on_low_risks_below_the_bar() {
+    let slug = "buildkite-aws-pipeline-pinned-healthy";
+    let now = "2026-07-21T08:20:00Z";
+    let out = diagnose_scenario(slug, now, &["--format", "json", "--fail-on", "medium"]);
+    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["health"], "healthy", "{json}");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

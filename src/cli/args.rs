@@ -79,6 +79,10 @@ pub struct DiagnoseArgs {
     pub until: Option<i64>,
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+    /// Exit 1 when a finding's risk is at or above this level, even if every stage
+    /// passed (default: risks never change the exit code).
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<FailOn>,
     #[command(flatten)]
     pub common: CommonArgs,
 }

@@ -41,7 +41,8 @@ struct LintReport {
     errors: Vec<InputError>,
 }
 
-fn threshold(fail_on: FailOn) -> Risk {
+/// The lowest risk that fails the run at `--fail-on`.
+pub(super) fn threshold(fail_on: FailOn) -> Risk {
     match fail_on {
         FailOn::High => Risk::High,
         FailOn::Medium => Risk::Medium,

@@ -275,7 +275,15 @@ fn diagnose(args: &DiagnoseArgs, streams: &mut Streams<'_>) -> Exit {
         OutputFormat::Json => json::write_json(&mut *streams.stdout, &diagnosis),
         OutputFormat::Markdown => markdown::write_rca(&mut *streams.stdout, &diagnosis),
     };
-    finish_output(written, diagnosis_exit(&diagnosis), streams)
+    let exit = match (diagnosis_exit(&diagnosis), args.fail_on) {
+        (Exit::Ok | Exit::Incomplete, Some(level))
+            if diagnosis.max_risk >= Some(lint::threshold(level)) =>
+        {
+            Exit::Failure
+        }
+        (exit, _) => exit,
+    };
+    finish_output(written, exit, streams)
 }
 
 /// Load `--knowledge DIR` for this process, before anything is diagnosed.

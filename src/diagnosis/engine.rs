@@ -12,7 +12,9 @@ use crate::clock::{Clock, ClockSource, format_utc};
 use crate::evidence::{ArtifactKind, Input, Observations, SharedFacts, recognise, sources};
 use crate::text::escape_control;
 use crate::token::{Cloud, Jwks};
-use crate::vocabulary::{Basis, Evidence, Outcome, Severity, Stage, StageReport, StageStatus};
+use crate::vocabulary::{
+    Basis, Evidence, Health, Outcome, Risk, Severity, Stage, StageReport, StageStatus,
+};
 
 /// Settings of one diagnosis, already validated (the CLI's flags become this).
 #[derive(Clone, Debug)]
@@ -326,10 +328,14 @@ pub(crate) fn finish(
         .sort_by_key(|f| (f.severity, std::cmp::Reverse(f.risk), f.stage));
     add_default_next_evidence(&mut out, &stages, stopped_at);
     let summary = summarise(stopped_at, &stages, &out, &artifacts);
+    let max_risk = out.findings.iter().filter_map(|f| f.risk).max();
+    let failed = stages.iter().any(|s| s.status == StageStatus::Failed);
     Diagnosis {
         schema: DIAGNOSIS_SCHEMA,
         stopped_at,
         stages,
+        health: Health::of(failed, stopped_at.is_none(), max_risk),
+        max_risk,
         findings: out.findings,
         trust: out.trust.unwrap_or_else(TrustSummary::not_evaluated),
         next_evidence: out.next_evidence,
@@ -434,7 +440,7 @@ fn summarise(
         return "no usable input: nothing recognised as evidence".to_owned();
     }
     let Some(stop) = stopped_at else {
-        return "all five stages passed".to_owned();
+        return format!("all five stages passed{}", risk_clause(out));
     };
     let status = stages[stop.index()].status;
     let lead = out
@@ -445,8 +451,40 @@ fn summarise(
         .unwrap_or_default();
     match status {
         StageStatus::Failed => format!("evidence stops at {} — failed{lead}", stop.name()),
-        _ => format!("evidence stops at {} — {}", stop.name(), status.label()),
+        _ => format!(
+            "evidence stops at {} — {}{}",
+            stop.name(),
+            status.label(),
+            risk_clause(out)
+        ),
     }
+}
+
+/// On a path that did not fail, the riskiest medium or high finding, so a path that
+/// works too well never reads as plainly healthy: " — but pull requests can match
+/// (risk high)".
+fn risk_clause(out: &Observations) -> String {
+    let riskiest = out
+        .findings
+        .iter()
+        .filter(|f| f.risk >= Some(Risk::Medium))
+        .max_by_key(|f| f.risk);
+    let Some(f) = riskiest else {
+        return String::new();
+    };
+    // "Pull requests can match" reads on as "pull requests can match"; a first word
+    // with capitals inside (`ForAllValues`, `HCP`) is a name and keeps them.
+    let mut title = f.title.to_owned();
+    let first_word = title.split(' ').next().unwrap_or_default();
+    if first_word.chars().skip(1).all(|c| !c.is_uppercase())
+        && let Some(first) = title.get(..1)
+    {
+        title = first.to_lowercase() + &title[1..];
+    }
+    format!(
+        " — but {title} (risk {})",
+        f.risk.map_or("none", Risk::name)
+    )
 }
 
 /// The instant as people read it, for reports.

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 pub use crate::evidence::{TokenView, TrustSummary, WhatIf};
 pub use crate::vocabulary::{
-    Basis, Evidence, Finding, NextEvidence, Outcome, Risk, Severity, Stage, StageReport,
+    Basis, Evidence, Finding, Health, NextEvidence, Outcome, Risk, Severity, Stage, StageReport,
     StageStatus, catalog,
 };
 pub use engine::{DiagnoseOptions, describe_clock, diagnose, diagnose_inputs};
@@ -37,6 +37,10 @@ pub struct Diagnosis {
     pub stopped_at: Option<Stage>,
     pub stages: Vec<StageReport>,
     pub findings: Vec<Finding>,
+    /// The verdict on the whole path.
+    pub health: Health,
+    /// The highest risk among the findings (`null`: none carries one).
+    pub max_risk: Option<Risk>,
     pub trust: TrustSummary,
     pub next_evidence: Vec<NextEvidence>,
     /// What-if evaluations of the trust configuration (the denied pull request path).

@@ -10,6 +10,6 @@ pub mod knowledge;
 mod model;
 
 pub use model::{
-    Basis, Evidence, Finding, NextEvidence, Outcome, Risk, Severity, Stage, StageReport,
+    Basis, Evidence, Finding, Health, NextEvidence, Outcome, Risk, Severity, Stage, StageReport,
     StageStatus,
 };

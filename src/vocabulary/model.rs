@@ -229,6 +229,44 @@ impl Risk {
     }
 }
 
+/// The verdict on the whole path (DESIGN.md "health"): it failed, it works, it works
+/// but a trust rule lets the wrong jobs in too, or evidence stops before a verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Health {
+    /// All five stages passed and no finding carries a medium or high risk.
+    Healthy,
+    /// All five stages passed, but a finding carries a medium or high risk.
+    HealthyButInsecure,
+    /// A stage failed.
+    Failing,
+    /// No stage failed, but evidence stops before the audit stage.
+    Incomplete,
+}
+
+impl Health {
+    /// The JSON name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Health::Healthy => "healthy",
+            Health::HealthyButInsecure => "healthy-but-insecure",
+            Health::Failing => "failing",
+            Health::Incomplete => "incomplete",
+        }
+    }
+
+    /// The health of a path from its verdicts: `failed` when a stage failed,
+    /// `complete` when all five passed, and the highest risk among its findings.
+    pub fn of(failed: bool, complete: bool, max_risk: Option<Risk>) -> Health {
+        match (failed, complete) {
+            (true, _) => Health::Failing,
+            (false, false) => Health::Incomplete,
+            (false, true) if max_risk >= Some(Risk::Medium) => Health::HealthyButInsecure,
+            (false, true) => Health::Healthy,
+        }
+    }
+}
+
 /// A conclusion with its proof: what is wrong (or risky), why, how to fix it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Finding {
@@ -256,4 +294,25 @@ pub struct StageReport {
 pub struct NextEvidence {
     pub what: String,
     pub command: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn health_follows_failure_completeness_and_risk() {
+        assert_eq!(Health::of(true, false, Some(Risk::High)), Health::Failing);
+        assert_eq!(
+            Health::of(false, false, Some(Risk::High)),
+            Health::Incomplete
+        );
+        assert_eq!(Health::of(false, true, None), Health::Healthy);
+        assert_eq!(Health::of(false, true, Some(Risk::Low)), Health::Healthy);
+        assert_eq!(
+            Health::of(false, true, Some(Risk::Medium)),
+            Health::HealthyButInsecure
+        );
+        assert_eq!(Health::HealthyButInsecure.name(), "healthy-but-insecure");
+    }
 }
