@@ -48,6 +48,7 @@ def known_findings():
 def main(argv):
     files = [pathlib.Path(a) for a in argv] or sorted(HERE.glob("*.toml"))
     errors = []
+    warnings = []
     all_ids = {}
     cases = []
     per_file = {}
@@ -105,10 +106,15 @@ def main(argv):
             cases.append(c)
         n = len(fcases)
         per_file[f.name] = (n, holdout)
-        if n >= 8:
-            ratio = 100.0 * holdout / n
-            if abs(ratio - 25.0) > 3.0:
-                errors.append(f"{f.name}: holdout ratio {ratio:.1f}% not within 25% ± 3")
+        ratio = 100.0 * holdout / n if n else 0.0
+        if abs(ratio - 25.0) > 3.0:
+            # With the position rule a file of n >= 25 cases is always within 25% ± 3;
+            # a smaller file is only a warning (it dips between multiples of 4).
+            msg = f"{f.name}: holdout ratio {ratio:.1f}% ({holdout}/{n}) not within 25% ± 3"
+            if n >= 25:
+                errors.append(msg)
+            else:
+                warnings.append(msg + " (small file: keep its size a multiple of 4)")
 
     known = known_findings()
     sources = {c.get("source") for c in cases}
@@ -135,6 +141,8 @@ def main(argv):
         print(f"\nproposed finding ids (not in {FINDINGS.relative_to(HERE.parent.parent)}):")
         for k, v in sorted(proposed.items(), key=lambda kv: (-kv[1], str(kv[0]))):
             print(f"  {v:4}  {k}")
+    for w in warnings:
+        print("warning: " + w, file=sys.stderr)
     if errors:
         print(f"\n{len(errors)} error(s):", file=sys.stderr)
         for e in errors:
