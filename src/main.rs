@@ -61,26 +61,33 @@ fn run_tui(cli: &Cli, stdin_is_terminal: bool, stdout_is_terminal: bool) -> Exit
         );
         return Exit::Usage;
     }
-    let (app, initial) = if cli.inputs.is_empty() {
+    let user_options = match cli::diagnose_options(&cli.common) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("oidc-triage: {message}");
+            return Exit::Usage;
+        }
+    };
+    let (app, initial) = if cli.inputs.is_empty() && cli.tui.empty {
+        let diagnosis = diagnose_inputs(&[] as &[oidc_triage::evidence::Input], &user_options);
+        (
+            App::new(diagnosis, "new incident", Vec::new(), user_options),
+            Vec::new(),
+        )
+    } else if cli.inputs.is_empty() {
         let inputs = sample::sample_inputs();
         let options = sample::sample_options();
         (
-            App::new(
+            App::sample(
                 diagnose_inputs(&inputs, &options),
-                "built-in sample incident",
                 inputs,
                 options,
+                user_options,
             ),
             Vec::new(),
         )
     } else {
-        let options = match cli::diagnose_options(&cli.common) {
-            Ok(options) => options,
-            Err(message) => {
-                eprintln!("oidc-triage: {message}");
-                return Exit::Usage;
-            }
-        };
+        let options = user_options;
         // stdin is read now (the TUI takes the terminal next); files are opened by
         // the worker, so a large export shows its progress instead of a blank wait.
         let mut read = Vec::new();

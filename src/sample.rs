@@ -3,12 +3,9 @@
 //! `assets/sample/` exactly as a user would paste them, signed by the sample key whose
 //! public JWKS ships beside them.
 
-use std::sync::Arc;
-
 use crate::clock::parse_rfc3339;
 use crate::diagnosis::DiagnoseOptions;
 use crate::evidence::{Input, Origin};
-use crate::token::Jwks;
 
 /// The incident's clock: the time of the failing run.
 pub const SAMPLE_NOW: &str = "2026-03-02T10:15:00Z";
@@ -24,9 +21,10 @@ const SAMPLE_FILES: &[(&str, &[u8])] = &[
         "get-role.json",
         include_bytes!("../assets/sample/get-role.json"),
     ),
+    // An artifact, not a hidden option: it shows in the artifacts pane, and it leaves
+    // with the sample when the user starts an incident of their own.
+    ("jwks.json", include_bytes!("../assets/sample/jwks.json")),
 ];
-
-const SAMPLE_JWKS: &[u8] = include_bytes!("../assets/sample/jwks.json");
 
 /// The sample's inputs.
 pub fn sample_inputs() -> Vec<Input> {
@@ -42,14 +40,11 @@ pub fn sample_inputs() -> Vec<Input> {
         .collect()
 }
 
-/// Options that replay the sample at its own clock with its JWKS.
+/// Options that replay the sample at its own clock (its JWKS is one of its inputs).
 pub fn sample_options() -> DiagnoseOptions {
     DiagnoseOptions {
         now: parse_rfc3339(SAMPLE_NOW).ok(),
         skew: 60,
-        jwks: Jwks::parse(SAMPLE_JWKS)
-            .ok()
-            .map(|j| ("jwks.json".to_owned(), Arc::new(j))),
         ..DiagnoseOptions::default()
     }
 }

@@ -49,8 +49,7 @@ fn cases() -> Vec<Case> {
     let mut all = Vec::new();
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
-        let file: File =
-            toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        let file: File = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         all.extend(file.case);
     }
     all

@@ -194,7 +194,9 @@ mod tui {
         );
         // The sample's trust policy pins a branch; the token carries an environment.
         assert!(
-            screen.contains("Conditions") || screen.contains("near miss"),
+            screen.contains("Conditions")
+                || screen.contains("near miss")
+                || screen.contains("they part at character"),
             "no trust conditions:\n{screen}"
         );
 
@@ -260,6 +262,53 @@ mod tui {
         quit_cleanly(&tmux, "C-c");
     }
 
+    /// The on-call path: a real 46-line job log pasted into the sample session with CR
+    /// line breaks (tmux's default), a new incident chosen, and the log read as a
+    /// GitHub Actions log with its line numbers — the sample's clock and keys gone.
+    #[test]
+    fn a_cr_paste_into_the_sample_starts_a_new_incident() {
+        if !tmux_available("a_cr_paste_into_the_sample_starts_a_new_incident") {
+            return;
+        }
+        let tmux = Tmux::start(
+            "cr-paste",
+            WIDTH,
+            HEIGHT,
+            Path::new(MANIFEST_DIR),
+            &command_line(&["--no-mouse"]),
+        );
+        tmux.wait_for("the sample", drawn);
+        let log = std::fs::read(
+            Path::new(MANIFEST_DIR)
+                .join("scenarios/log-github-missing-id-token-permission/job.log"),
+        )
+        .unwrap();
+        assert_eq!(log.iter().filter(|&&b| b == b'\n').count(), 46);
+        let cr: Vec<u8> = log
+            .iter()
+            .map(|&b| if b == b'\n' { b'\r' } else { b })
+            .collect();
+        tmux.load_buffer("log", &cr);
+        tmux.ok(&["paste-buffer", "-p", "-b", "log", "-t", "t"]);
+        tmux.wait_for("the new-incident question", |s| s.contains("New incident?"));
+        tmux.keys(&["Enter"]);
+        let screen = tmux.wait_for("the log diagnosed", |s| {
+            loaded(s) && s.contains("ci-log/github-actions")
+        });
+        assert!(!screen.contains("sample incident"), "{screen}");
+        assert!(
+            !screen.contains("jwks.json"),
+            "the sample's keys left:\n{screen}"
+        );
+        assert!(
+            screen.contains("46 line(s)") && screen.contains("paste 1 line 41"),
+            "the log kept its lines:\n{screen}"
+        );
+        tmux.keys(&["q"]);
+        tmux.wait_for("the quit question", |s| s.contains("q again to quit"));
+        quit_cleanly(&tmux, "q");
+    }
+
     #[test]
     fn paste_into_the_tui() {
         if !tmux_available("paste_into_the_tui") {
@@ -319,6 +368,9 @@ mod tui {
             !screen.contains("paste 3"),
             "one burst, one paste:\n{screen}"
         );
+        // Pastes exist only in this session: the first `q` asks, the second quits.
+        tmux.keys(&["q"]);
+        tmux.wait_for("the quit question", |s| s.contains("q again to quit"));
         quit_cleanly(&tmux, "q");
     }
 

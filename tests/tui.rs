@@ -66,10 +66,11 @@ fn fixed(inputs: &[Input], options: &DiagnoseOptions) -> Diagnosis {
     diagnose(inputs, options, || Clock::fixed(now))
 }
 
+/// The sample's token with the issuer's keys (no trust configuration).
 fn token_only() -> Vec<Input> {
     sample_inputs()
         .into_iter()
-        .filter(|i| i.name == "id-token.json")
+        .filter(|i| i.name == "id-token.json" || i.name == "jwks.json")
         .collect()
 }
 
@@ -686,9 +687,27 @@ fn removing_an_artifact_re_diagnoses_without_it() {
     update(&mut app, Message::ScrollDown);
     let effects = update(&mut app, Message::RemoveArtifact);
     settle(&mut app, effects);
-    assert_eq!(app.diagnosis.artifacts.len(), 1);
-    assert_eq!(app.diagnosis.artifacts[0].name, "id-token.json");
+    let names: Vec<&str> = app
+        .diagnosis
+        .artifacts
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(names, ["id-token.json", "jwks.json"]);
     assert!(!app.diagnosis.trust.evaluated, "no trust policy left");
+    // `u` puts it back where it was.
+    let effects = update(&mut app, Message::Undo);
+    settle(&mut app, effects);
+    let names: Vec<&str> = app
+        .diagnosis
+        .artifacts
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(names, ["id-token.json", "get-role.json", "jwks.json"]);
+    assert!(app.diagnosis.trust.evaluated);
+    let effects = update(&mut app, Message::Undo);
+    assert!(effects.is_empty(), "nothing more to undo");
 }
 
 #[test]
@@ -966,4 +985,149 @@ fn inputs_are_shared_not_copied_between_jobs() {
         Arc::ptr_eq(&job.inputs[0], &before),
         "a big input is never cloned"
     );
+}
+
+// ---- the on-call path: the sample never contaminates ---------------------------------
+
+/// The sample session as `oidc-triage` opens it: new evidence asks first.
+fn sample_session(size: (u16, u16)) -> App {
+    let inputs = sample_inputs();
+    let options = sample_options();
+    let mut app = App::sample(
+        fixed(&inputs, &options),
+        inputs,
+        options,
+        DiagnoseOptions::default(),
+    );
+    update(
+        &mut app,
+        Message::Resize {
+            width: size.0,
+            height: size.1,
+        },
+    );
+    app
+}
+
+const A_LOG: &str = "2026-03-02T10:15:02.0000000Z ##[group]Run aws-actions/configure-aws-credentials@v4\r2026-03-02T10:15:03.0000000Z ##[error]Could not assume role with OIDC: Not authorized to perform sts:AssumeRoleWithWebIdentity\r";
+
+#[test]
+fn a_paste_into_the_sample_asks_and_starts_a_new_incident_by_default() {
+    for size in SIZES {
+        let mut app = sample_session(size);
+        let effects = update(&mut app, Message::Paste(A_LOG.to_owned()));
+        assert!(effects.is_empty(), "nothing runs before the answer");
+        assert!(matches!(app.overlay, Overlay::NewIncident(_)));
+        let screen = text(&snapshot("new_incident_question", &app));
+        assert!(screen.contains("New incident?"), "{screen}");
+        // Enter: a new incident holding only the paste, on the user's clock and keys.
+        let effects = update(&mut app, Message::Open);
+        let Some(Effect::Diagnose(job)) = effects.first() else {
+            panic!("the paste is diagnosed: {effects:?}");
+        };
+        assert_eq!(job.inputs.len(), 1, "the sample's artifacts left");
+        assert_eq!(job.options.now, None, "the sample's clock left with it");
+        assert!(job.options.jwks.is_none());
+        let pasted = String::from_utf8(job.inputs[0].bytes.clone()).unwrap();
+        assert_eq!(
+            pasted.lines().count(),
+            2,
+            "CR line breaks are lines: {pasted:?}"
+        );
+        assert!(!pasted.contains('\r'));
+        assert!(!app.sample);
+        assert_eq!(app.source, "new incident");
+    }
+}
+
+#[test]
+fn s_adds_to_the_sample_and_esc_adds_nothing() {
+    let mut app = sample_session((80, 24));
+    update(&mut app, Message::Paste(A_LOG.to_owned()));
+    let effects = update(&mut app, Message::AddToSample);
+    let Some(Effect::Diagnose(job)) = effects.first() else {
+        panic!("the paste is diagnosed: {effects:?}");
+    };
+    assert_eq!(
+        job.inputs.len(),
+        4,
+        "the sample's three artifacts and the paste"
+    );
+    assert!(job.options.now.is_some(), "the sample keeps its clock");
+
+    let mut app = sample_session((80, 24));
+    update(&mut app, Message::Paste(A_LOG.to_owned()));
+    let effects = update(&mut app, Message::Back);
+    assert!(effects.is_empty());
+    assert_eq!(app.overlay, Overlay::None);
+    assert_eq!(app.inputs.len(), 3, "nothing was added");
+    assert!(app.sample, "the next paste asks again");
+}
+
+#[test]
+fn a_pasted_path_loads_the_file_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("job log.txt");
+    std::fs::write(&file, A_LOG).unwrap();
+    let forms = [
+        file.display().to_string(),
+        format!("'{}'", file.display()),
+        format!("\"{}\"\n", file.display()),
+        format!("file://{}", file.display().to_string().replace(' ', "%20")),
+    ];
+    for form in forms {
+        let mut app = empty_app((80, 24));
+        let effects = update(&mut app, Message::Paste(form.clone()));
+        let Some(Effect::Diagnose(job)) = effects.first() else {
+            panic!("{form}: a file is read: {effects:?}");
+        };
+        assert_eq!(job.paths, std::slice::from_ref(&file), "{form}");
+        assert!(
+            job.inputs.is_empty(),
+            "{form}: the path is not evidence text"
+        );
+    }
+    // A path that names nothing is pasted text, as before.
+    let mut app = empty_app((80, 24));
+    let effects = update(
+        &mut app,
+        Message::Paste("/no/such/aadsts70021.log".to_owned()),
+    );
+    let Some(Effect::Diagnose(job)) = effects.first() else {
+        panic!("{effects:?}");
+    };
+    assert!(job.paths.is_empty());
+    assert_eq!(job.inputs.len(), 1);
+}
+
+#[test]
+fn q_with_pastes_asks_once_and_ctrl_n_starts_clean() {
+    let mut app = empty_app((80, 24));
+    let effects = update(&mut app, Message::Paste(A_LOG.to_owned()));
+    settle(&mut app, effects);
+    update(&mut app, Message::Quit);
+    assert!(!app.quit, "a paste would be lost: ask first");
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("q again")),
+        "{:?}",
+        app.status
+    );
+    update(&mut app, Message::NextStage);
+    update(&mut app, Message::Quit);
+    assert!(!app.quit, "another key in between asks again");
+    update(&mut app, Message::Quit);
+    assert!(app.quit);
+
+    let mut app = empty_app((80, 24));
+    let effects = update(&mut app, Message::Paste(A_LOG.to_owned()));
+    settle(&mut app, effects);
+    update(&mut app, Message::NewIncident);
+    assert_eq!(app.inputs.len(), 1, "the first Ctrl-N only warns");
+    update(&mut app, Message::NewIncident);
+    assert!(app.inputs.is_empty());
+    assert!(app.diagnosis.artifacts.is_empty());
+    update(&mut app, Message::Quit);
+    assert!(app.quit, "nothing left to lose");
 }

@@ -183,6 +183,9 @@ pub struct TuiArgs {
     /// Do not capture the mouse (so the terminal can select text).
     #[arg(long)]
     pub no_mouse: bool,
+    /// Start with no evidence instead of the built-in sample incident.
+    #[arg(long)]
+    pub empty: bool,
 }
 
 fn parse_now(s: &str) -> Result<i64, String> {

@@ -33,6 +33,17 @@ pub enum Overlay {
     /// Type a path or paste evidence.
     AddEvidence(LineEditor),
     WhatIf(WhatIfEditor),
+    /// The first evidence given in the sample session: start a new incident with it
+    /// (the default) or add it to the sample, so the sample's clock and keys are
+    /// never applied to the user's own token by accident.
+    NewIncident(PendingEvidence),
+}
+
+/// Evidence held while the user chooses where it goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PendingEvidence {
+    Paste(String),
+    Path(std::path::PathBuf),
 }
 
 /// The claim editor: the loaded token's claims, as edited so far.
@@ -81,6 +92,8 @@ pub struct App {
     /// The inputs behind `diagnosis`, for the next diagnosis (add, remove, what-if).
     pub inputs: Vec<Arc<Input>>,
     pub options: DiagnoseOptions,
+    /// The options of the command line, for a new incident (the sample runs on its own).
+    pub user_options: DiagnoseOptions,
     pub selected: Stage,
     pub focus: Pane,
     /// First visible line of the detail pane.
@@ -103,6 +116,13 @@ pub struct App {
     unopened: Vec<std::path::PathBuf>,
     /// The user chose a stage while the job ran: its result does not move the selection.
     navigated: bool,
+    /// The session is the built-in sample incident (its inputs and clock are the
+    /// sample's): new evidence asks first.
+    pub sample: bool,
+    /// Inputs removed with `d`, newest last, for `u`.
+    removed: Vec<(usize, Arc<Input>)>,
+    /// `q` was pressed once with pastes that exist nowhere else.
+    quit_armed: bool,
 }
 
 /// Everything that can happen to the state.
@@ -147,6 +167,12 @@ pub enum Message {
     PasteFromClipboard,
     ClipboardText(Result<String, String>),
     RemoveArtifact,
+    /// Put back the input removed last.
+    Undo,
+    /// Drop every input and start a clean incident (the sample's clock and keys too).
+    NewIncident,
+    /// In the new-incident question: add the pending evidence to the sample instead.
+    AddToSample,
     CopyReport,
     CopySummary,
     Copied {
@@ -204,6 +230,7 @@ impl App {
             diagnosis,
             source: source.into(),
             inputs: inputs.into_iter().map(Arc::new).collect(),
+            user_options: options.clone(),
             options,
             selected,
             focus: Pane::Stages,
@@ -221,7 +248,23 @@ impl App {
             pastes: 0,
             unopened: Vec::new(),
             navigated: false,
+            sample: false,
+            removed: Vec::new(),
+            quit_armed: false,
         }
+    }
+
+    /// The built-in sample incident: new evidence asks whether to start a new incident.
+    pub fn sample(
+        diagnosis: Diagnosis,
+        inputs: Vec<Input>,
+        options: DiagnoseOptions,
+        user_options: DiagnoseOptions,
+    ) -> App {
+        let mut app = App::new(diagnosis, strings::SAMPLE_SOURCE, inputs, options);
+        app.sample = true;
+        app.user_options = user_options;
+        app
     }
 
     /// A session that opens while its files are still being read: the screen shows
@@ -328,8 +371,18 @@ pub fn focus_stage(diagnosis: &Diagnosis) -> Stage {
 /// Apply a message; the effects it returns are for the run loop.
 pub fn update(app: &mut App, message: Message) -> Vec<Effect> {
     let mut effects = Vec::new();
+    if !matches!(
+        message,
+        Message::Quit
+            | Message::NewIncident
+            | Message::Tick
+            | Message::Progress(_)
+            | Message::Resize { .. }
+    ) {
+        app.quit_armed = false;
+    }
     match message {
-        Message::Quit => app.quit = true,
+        Message::Quit => quit(app),
         Message::Resize { width, height } => {
             app.width = width;
             app.height = height;
@@ -411,16 +464,18 @@ fn submit_field(app: &mut App) -> Option<Effect> {
             if text.is_empty() {
                 return None;
             }
-            let path = std::path::Path::new(&text);
-            if path.exists() {
-                app.edits.clear();
-                Some(app.start_job(format!("reading {text}"), vec![path.to_owned()], None))
+            if let Some(path) = named_path(&text) {
+                add_path(app, path)
             } else if looks_like_a_path(&text) {
                 app.warn(format!("no such file: {}", escape_control(&text)));
                 None
             } else {
                 add_paste(app, text)
             }
+        }
+        Overlay::NewIncident(pending) => {
+            start_new_incident(app);
+            add_pending(app, pending)
         }
         Overlay::WhatIf(mut w) => {
             let effect = w
@@ -445,6 +500,50 @@ fn submit_field(app: &mut App) -> Option<Effect> {
     }
 }
 
+/// A pasted or typed line that names an existing file or directory, as terminals and
+/// file managers write it: quoted, with `~`, or as a `file://` URL (what drag and drop
+/// pastes).
+pub fn named_path(text: &str) -> Option<std::path::PathBuf> {
+    let line = text.trim();
+    if line.is_empty() || line.contains('\n') || line.len() > 4096 {
+        return None;
+    }
+    let unquoted = ['\'', '"']
+        .iter()
+        .find_map(|q| line.strip_prefix(*q).and_then(|l| l.strip_suffix(*q)))
+        .unwrap_or(line);
+    let unurl = match unquoted.strip_prefix("file://") {
+        Some(rest) => percent_decode(rest.strip_prefix("localhost").unwrap_or(rest))?,
+        None => unquoted.to_owned(),
+    };
+    let expanded = match unurl.strip_prefix("~/") {
+        Some(rest) => std::path::PathBuf::from(std::env::var_os("HOME")?).join(rest),
+        None => std::path::PathBuf::from(unurl),
+    };
+    // One stat, no walk: cheap enough on the UI thread.
+    expanded.exists().then_some(expanded)
+}
+
+/// `%20` and friends in a `file://` URL; `None` when it is not valid UTF-8 after.
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(hex) = s.get(i + 1..i + 3)
+            && let Ok(b) = u8::from_str_radix(hex, 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
 /// A typed line that names a file rather than pasting evidence.
 fn looks_like_a_path(text: &str) -> bool {
     !text.contains(char::is_whitespace)
@@ -465,6 +564,9 @@ fn command(app: &mut App, message: Message) -> Option<Effect> {
             _ => {}
         }
         return None;
+    }
+    if let Overlay::NewIncident(_) = &app.overlay {
+        return new_incident_command(app, message);
     }
     match message {
         Message::NextStage => select(app, Stage::ALL[(app.selected.index() + 1) % 5]),
@@ -524,6 +626,21 @@ fn command(app: &mut App, message: Message) -> Option<Effect> {
         Message::OpenAddEvidence => app.overlay = Overlay::AddEvidence(LineEditor::default()),
         Message::PasteFromClipboard => return Some(Effect::ReadClipboard),
         Message::RemoveArtifact => return remove_artifact(app),
+        Message::Undo => return undo_remove(app),
+        Message::NewIncident => {
+            if app
+                .inputs
+                .iter()
+                .any(|i| matches!(i.origin, Origin::Pasted))
+                && !app.quit_armed
+            {
+                app.quit_armed = true;
+                app.warn("Ctrl-N again drops every input, pastes too, and starts a clean incident");
+            } else {
+                start_new_incident(app);
+                app.say("new incident: paste or add evidence (a)");
+            }
+        }
         Message::CopyReport => {
             return Some(Effect::Copy {
                 text: markdown::render_rca(&app.diagnosis),
@@ -549,6 +666,35 @@ fn command(app: &mut App, message: Message) -> Option<Effect> {
         _ => {}
     }
     None
+}
+
+/// The question asked of the first evidence in the sample session.
+fn new_incident_command(app: &mut App, message: Message) -> Option<Effect> {
+    let Overlay::NewIncident(pending) = std::mem::replace(&mut app.overlay, Overlay::None) else {
+        return None;
+    };
+    match message {
+        Message::Open | Message::Submit | Message::NewIncident => {
+            start_new_incident(app);
+            add_pending(app, pending)
+        }
+        Message::AddToSample => {
+            app.sample = false;
+            add_pending(app, pending)
+        }
+        Message::Back => {
+            app.say("not added: paste or add it again when you are ready");
+            None
+        }
+        Message::Quit => {
+            app.quit = true;
+            None
+        }
+        _ => {
+            app.overlay = Overlay::NewIncident(pending);
+            None
+        }
+    }
 }
 
 fn what_if_command(app: &mut App, message: Message) -> Option<Effect> {
@@ -725,6 +871,16 @@ fn add_paste(app: &mut App, text: String) -> Option<Effect> {
         app.warn("nothing was pasted");
         return None;
     }
+    // What drag and drop pastes: the path of a file, which is the evidence.
+    if let Some(path) = named_path(&text) {
+        return add_path(app, path);
+    }
+    // tmux and many terminals send line breaks as CR: a log must keep its lines.
+    let text = normalise_line_breaks(text);
+    if app.sample {
+        app.overlay = Overlay::NewIncident(PendingEvidence::Paste(text));
+        return None;
+    }
     app.pastes += 1;
     let name = format!("paste {}", app.pastes);
     let size = text.len() as u64;
@@ -734,6 +890,79 @@ fn add_paste(app: &mut App, text: String) -> Option<Effect> {
     app.edits.clear();
     let label = format!("diagnosing {name} ({})", human_bytes(size));
     Some(app.start_job(label, Vec::new(), (size > 0).then_some(size)))
+}
+
+/// CR and CRLF become LF.
+pub fn normalise_line_breaks(text: String) -> String {
+    if !text.contains('\r') {
+        return text;
+    }
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+fn add_path(app: &mut App, path: std::path::PathBuf) -> Option<Effect> {
+    if app.sample {
+        app.overlay = Overlay::NewIncident(PendingEvidence::Path(path));
+        return None;
+    }
+    app.edits.clear();
+    let label = format!("reading {}", escape_control(&path.display().to_string()));
+    Some(app.start_job(label, vec![path], None))
+}
+
+fn add_pending(app: &mut App, pending: PendingEvidence) -> Option<Effect> {
+    match pending {
+        PendingEvidence::Paste(text) => add_paste(app, text),
+        PendingEvidence::Path(path) => add_path(app, path),
+    }
+}
+
+/// A clean incident: no inputs, no what-if, and the clock and keys of the command
+/// line (never the sample's).
+fn start_new_incident(app: &mut App) {
+    app.sample = false;
+    app.inputs.clear();
+    app.unopened.clear();
+    app.removed.clear();
+    app.edits.clear();
+    app.options = DiagnoseOptions {
+        filters: app.options.filters.clone(),
+        ..app.user_options.clone()
+    };
+    app.source = strings::NEW_INCIDENT_SOURCE.to_owned();
+    app.diagnosis = crate::diagnosis::diagnose(&[] as &[Input], &app.options, || {
+        crate::clock::Clock::fixed(0)
+    });
+    app.selected = Stage::Workflow;
+    app.scroll = 0;
+    app.artifact_cursor = 0;
+}
+
+/// `q`: once more when pastes would be lost (they exist nowhere else).
+fn quit(app: &mut App) {
+    let pastes = app
+        .inputs
+        .iter()
+        .filter(|i| matches!(i.origin, Origin::Pasted))
+        .count();
+    if pastes == 0 || app.quit_armed {
+        app.quit = true;
+        return;
+    }
+    app.quit_armed = true;
+    app.warn(format!(
+        "{pastes} paste(s) exist only in this session: q again to quit (c copies the RCA first)"
+    ));
+}
+
+fn undo_remove(app: &mut App) -> Option<Effect> {
+    let Some((index, input)) = app.removed.pop() else {
+        app.say("nothing to undo");
+        return None;
+    };
+    let name = escape_control(&input.name).into_owned();
+    app.inputs.insert(index.min(app.inputs.len()), input);
+    Some(app.start_job(format!("put back {name}; re-diagnosing"), Vec::new(), None))
 }
 
 fn remove_artifact(app: &mut App) -> Option<Effect> {
@@ -754,10 +983,14 @@ fn remove_artifact(app: &mut App) -> Option<Effect> {
         ));
         return None;
     };
-    app.inputs.remove(index);
+    let removed = app.inputs.remove(index);
+    app.removed.push((index, removed));
     app.edits.clear();
     Some(app.start_job(
-        format!("removed {}; re-diagnosing", escape_control(&name)),
+        format!(
+            "removed {}; re-diagnosing (u puts it back)",
+            escape_control(&name)
+        ),
         Vec::new(),
         None,
     ))

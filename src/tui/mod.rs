@@ -82,6 +82,9 @@ fn key_message(app: &App, key: &KeyEvent) -> Option<Message> {
     if ctrl && key.code == KeyCode::Char('v') {
         return Some(Message::PasteFromClipboard);
     }
+    if ctrl && key.code == KeyCode::Char('n') && !app.typing() {
+        return Some(Message::NewIncident);
+    }
     if app.typing() {
         return Some(match key.code {
             KeyCode::Char('u') if ctrl => Message::ClearField,
@@ -96,6 +99,15 @@ fn key_message(app: &App, key: &KeyEvent) -> Option<Message> {
             KeyCode::End => Message::CursorEnd,
             KeyCode::Enter => Message::Submit,
             KeyCode::Esc => Message::Back,
+            _ => return None,
+        });
+    }
+    if let Overlay::NewIncident(_) = app.overlay {
+        return Some(match key.code {
+            KeyCode::Enter | KeyCode::Char('n') => Message::Open,
+            KeyCode::Char('s') => Message::AddToSample,
+            KeyCode::Esc => Message::Back,
+            KeyCode::Char('q') => Message::Quit,
             _ => return None,
         });
     }
@@ -134,6 +146,7 @@ fn key_message(app: &App, key: &KeyEvent) -> Option<Message> {
         KeyCode::Char('a') => Message::OpenAddEvidence,
         KeyCode::Char('v') => Message::PasteFromClipboard,
         KeyCode::Char('d') | KeyCode::Delete => Message::RemoveArtifact,
+        KeyCode::Char('u') => Message::Undo,
         KeyCode::Char('c') => Message::CopyReport,
         KeyCode::Char('y') => Message::CopySummary,
         KeyCode::Char('/') => Message::StartSearch,

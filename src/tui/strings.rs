@@ -17,6 +17,8 @@ pub const KEYS: &[(&str, &str)] = &[
     ("a", "add evidence: type a path, or paste"),
     ("v  Ctrl-V", "add the system clipboard's text"),
     ("d  Delete", "remove the selected artifact"),
+    ("u", "undo: put back the artifact removed last"),
+    ("Ctrl-N", "new incident: drop every input and start clean"),
     ("/  n  N", "search the evidence; next/previous match"),
     ("w", "what-if: edit a claim, re-check trust"),
     ("c", "copy the RCA report (markdown, redacted)"),
@@ -46,4 +48,8 @@ pub const FOOTER_HELP: &str = "? or Esc close  q quit";
 pub const WHAT_IF_NEEDS_TOKEN: &str =
     "what-if needs a token or claim set: paste one (or press a) first";
 pub const ADD_EVIDENCE_HINT: &str = "Paste a token, a log, an export or a policy (your terminal's paste), or type the path of a file or directory and press Enter.";
+pub const SAMPLE_SOURCE: &str = "built-in sample incident";
+pub const NEW_INCIDENT_SOURCE: &str = "new incident";
+pub const NEW_INCIDENT_QUESTION: &str = "This is the built-in sample incident: its fixed clock and its keys would judge your evidence, and its findings would read as yours. Start a new incident with it?";
+pub const FOOTER_NEW_INCIDENT: &str = "Enter new incident  s add to the sample  Esc cancel";
 pub const NO_EVIDENCE: &str = "(no evidence for this stage)";

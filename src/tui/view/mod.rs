@@ -123,6 +123,7 @@ pub fn view(app: &App, frame: &mut Frame) {
         Overlay::Help => overlay::help(frame, area),
         Overlay::AddEvidence(editor) => overlay::add_evidence(frame, area, editor),
         Overlay::WhatIf(editor) => overlay::what_if(app, editor, frame, areas),
+        Overlay::NewIncident(pending) => overlay::new_incident(frame, area, pending),
     }
 }
 
@@ -258,6 +259,7 @@ fn draw_footer(app: &App, frame: &mut Frame, area: Rect) {
         Overlay::AddEvidence(_) => strings::FOOTER_ADD,
         Overlay::WhatIf(w) if w.editing.is_some() => strings::FOOTER_WHAT_IF_EDIT,
         Overlay::WhatIf(_) => strings::FOOTER_WHAT_IF,
+        Overlay::NewIncident(_) => strings::FOOTER_NEW_INCIDENT,
         Overlay::None if app.search.as_ref().is_some_and(|s| s.typing) => strings::FOOTER_SEARCH,
         Overlay::None => match app.focus {
             Pane::Stages => strings::FOOTER_STAGES,

@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use super::{Areas, bold, dim};
 use crate::text::escape_control as esc;
 use crate::token::claims::display_value;
-use crate::tui::app::{App, WhatIfEditor, editable_text};
+use crate::tui::app::{App, PendingEvidence, WhatIfEditor, editable_text};
 use crate::tui::editor::LineEditor;
 use crate::tui::strings;
 
@@ -95,6 +95,38 @@ pub fn add_evidence(frame: &mut Frame, area: Rect, editor: &LineEditor) {
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .block(Block::new().borders(Borders::ALL).title(" Add evidence ")),
+        rect,
+    );
+}
+
+/// The question asked of the first evidence given in the sample session.
+pub fn new_incident(frame: &mut Frame, area: Rect, pending: &PendingEvidence) {
+    let rect = centered(area, 76, 9);
+    let what = match pending {
+        PendingEvidence::Paste(text) => format!(
+            "Your paste: {} line(s), {} byte(s).",
+            text.lines().count(),
+            text.len()
+        ),
+        PendingEvidence::Path(path) => {
+            format!("Your file: {}", esc(&path.display().to_string()))
+        }
+    };
+    let lines = vec![
+        Line::from(Span::raw(strings::NEW_INCIDENT_QUESTION)),
+        Line::default(),
+        Line::from(Span::raw(what)),
+        Line::default(),
+        Line::from(Span::styled(
+            strings::FOOTER_NEW_INCIDENT,
+            Style::new().add_modifier(Modifier::BOLD),
+        )),
+    ];
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(Block::new().borders(Borders::ALL).title(" New incident? ")),
         rect,
     );
 }
