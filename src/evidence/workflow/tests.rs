@@ -416,7 +416,9 @@ fn a_permissions_block_without_id_token_fails_the_workflow_stage() {
     assert!(
         out.next_evidence
             .iter()
-            .any(|n| n.command.contains("gh run list --workflow \"Deploy\""))
+            .any(|n| n.command == "gh run list --workflow Deploy --limit 5"),
+        "{:?}",
+        out.next_evidence
     );
 }
 
@@ -600,7 +602,7 @@ fn id_token_write_for_every_job_is_low_risk() {
         format!("line {}: permissions", line_of(name, "permissions:"))
     );
     assert!(out.next_evidence.iter().any(|n| n.command
-        == "az ad app federated-credential list --id 00000000-1111-2222-3333-444444444444"));
+        == "az ad app federated-credential list --id 00000000-1111-2222-3333-444444444444 --output json"));
 }
 
 #[test]
@@ -1041,6 +1043,100 @@ fn a_healthy_workflow_passes_its_stage_and_evidence_stops_at_the_token() {
     assert_eq!(d.stopped_at, Some(Stage::Token));
     let d = diagnose(&["github-pull-request-target-checkout.yml"]);
     assert_eq!(d.max_risk(), Some(Risk::High));
+}
+
+// --- knowledge ------------------------------------------------------------------
+
+/// Every finding the readers make on the fixtures has its cause and fix from the
+/// knowledge file, every placeholder filled (a missing one shows as `‹name?›`).
+#[test]
+fn every_finding_on_the_fixtures_fills_its_templates() {
+    let mut seen = std::collections::BTreeSet::new();
+    for name in fixture_names().iter().filter(|n| !broken_fixture(n)) {
+        let out = observe_with(name, &[]);
+        for f in &out.findings {
+            seen.insert(f.id);
+            for text in [&f.cause, &f.fix] {
+                assert!(!text.contains('‹'), "{name}: {}: {text}", f.id);
+                assert!(!text.is_empty(), "{name}: {}", f.id);
+            }
+        }
+        for n in &out.next_evidence {
+            assert!(
+                !n.command.contains('‹') && !n.what.contains('‹'),
+                "{name}: {n:?}"
+            );
+        }
+    }
+    // The fixtures reach every finding the readers make.
+    for id in [
+        "workflow.github.missing-id-token-permission",
+        "workflow.github.pull-request-run",
+        "workflow.github.pull-request-target",
+        "workflow.github.pull-request-target-checkout",
+        "workflow.github.fork-pull-request",
+        "workflow.github.id-token-write-everywhere",
+        "workflow.action-input-missing",
+        "workflow.action-misconfigured",
+        "workflow.gitlab.missing-id-tokens",
+    ] {
+        assert!(seen.contains(id), "no fixture shows {id}: {seen:?}");
+    }
+}
+
+/// Values read from the file go into next-evidence commands as single shell words,
+/// whatever they hold.
+#[test]
+fn hostile_values_in_a_workflow_stay_one_word_in_commands() {
+    let text = r#"name: "x; rm -rf ~"
+on: push
+permissions:
+  contents: read
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: aws-actions/configure-aws-credentials@v4
+        with:
+          role-to-assume: "arn:aws:iam::1:role/a$(touch PROOF)"
+          aws-region: us-east-1
+      - uses: hashicorp/vault-action@v3
+        with:
+          method: jwt
+          url: https://vault.example.com
+          path: "jwt'; id #"
+          role: "r `id`"
+"#;
+    let file = WorkflowFile::from_bytes(text.as_bytes()).unwrap().unwrap();
+    let mut out = Observations::default();
+    file.observe("hostile.yml", &facts_with(&[]), &mut out);
+    let argv = |prefix: &str| -> Vec<String> {
+        let n = out
+            .next_evidence
+            .iter()
+            .find(|n| n.command.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix} in {:?}", out.next_evidence));
+        shlex::split(&n.command).unwrap()
+    };
+    assert_eq!(
+        argv("aws iam get-role")[4],
+        "a$(touch PROOF)",
+        "{:?}",
+        out.next_evidence
+    );
+    assert_eq!(argv("vault read")[3], "auth/jwt'; id #/role/r `id`");
+    assert_eq!(
+        argv("gh run list"),
+        [
+            "gh",
+            "run",
+            "list",
+            "--workflow",
+            "x; rm -rf ~",
+            "--limit",
+            "5"
+        ]
+    );
 }
 
 // --- properties -----------------------------------------------------------------
