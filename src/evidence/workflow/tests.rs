@@ -9,6 +9,8 @@
 //! - GitLab: id_tokens (job, default, extends, merge key), each finding, predictions.
 //! - bounds: billion laughs, deep nesting, a huge file, a 2 GB stream.
 //! - end to end: the finding lands on the workflow stage and stops the diagnosis there.
+//! - knowledge: every finding and evidence line the fixtures produce is filled from
+//!   the knowledge file; values stay single words in next-evidence commands.
 //! - a proptest that no input panics and every summary is terminal-safe.
 
 use std::io::Read;
@@ -1082,6 +1084,61 @@ fn every_finding_on_the_fixtures_fills_its_templates() {
     ] {
         assert!(seen.contains(id), "no fixture shows {id}: {seen:?}");
     }
+}
+
+/// Each shape of `permissions` names its reason in the knowledge file's words, in the
+/// evidence line and in the finding alike.
+#[test]
+fn every_permissions_shape_is_explained_from_the_knowledge_file() {
+    let shapes = [
+        (
+            "permissions: read-all",
+            "is `read-all`: read access does not allow",
+        ),
+        (
+            "permissions: {}",
+            "is `{}`: every scope, id-token included, is none",
+        ),
+        (
+            "permissions:\n  id-token: read",
+            "sets `id-token: read`; requesting a token needs `write`",
+        ),
+        ("", "no `permissions` block in the workflow or the job"),
+    ];
+    for (block, words) in shapes {
+        let text = format!(
+            "on: push\n{block}\njobs:\n  deploy:\n    runs-on: x\n    steps:\n      - uses: aws-actions/configure-aws-credentials@v4\n        with:\n          role-to-assume: arn:aws:iam::1:role/r\n          aws-region: us-east-1\n"
+        );
+        let file = WorkflowFile::from_bytes(text.as_bytes()).unwrap().unwrap();
+        let mut out = Observations::default();
+        file.observe("w.yml", &facts_with(&[]), &mut out);
+        let f = finding(&out, "workflow.github.missing-id-token-permission");
+        assert!(f.cause.contains(words), "{block:?}: {}", f.cause);
+        assert!(
+            f.evidence[0].summary.contains(words),
+            "{block:?}: {}",
+            f.evidence[0].summary
+        );
+        if !block.is_empty() {
+            assert!(
+                f.cause
+                    .contains("the workflow-level `permissions` (line 2, inherited by the job)"),
+                "{}",
+                f.cause
+            );
+        }
+    }
+    let unclear = "on: push\njobs:\n  deploy:\n    runs-on: x\n    permissions: ${{ fromJSON(vars.P) }}\n    steps:\n      - uses: azure/login@v2\n        with:\n          client-id: c\n          tenant-id: t\n          subscription-id: s\n";
+    let file = WorkflowFile::from_bytes(unclear.as_bytes())
+        .unwrap()
+        .unwrap();
+    let mut out = Observations::default();
+    file.observe("w.yml", &facts_with(&[]), &mut out);
+    assert!(
+        summaries(&out).contains("whether it may request a token: the job's own `permissions` (line 5) is `${{ fromJSON(vars.P) }}`, which cannot be evaluated here"),
+        "{}",
+        summaries(&out)
+    );
 }
 
 /// Values read from the file go into next-evidence commands as single shell words,
