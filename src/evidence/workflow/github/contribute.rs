@@ -6,8 +6,8 @@
 use super::super::{locator, shown, suggest};
 use super::logins::describe_logins;
 use super::permissions::{Decision, decide, permission_fix};
-use super::subjects::{SeenToken, fit, github_tokens, predict, repo_prefix, step_path};
-use super::{Job, Login, MAX_JOBS_DETAILED, MAX_SUBJECTS, Target, Workflow, risks};
+use super::subjects::{SeenToken, fit, github_tokens, predict, repo_prefix};
+use super::{Job, Login, MAX_JOBS_DETAILED, MAX_SUBJECTS, Target, Workflow, risks, step_path};
 use crate::evidence::{Observations, SharedFacts};
 use crate::vocabulary::catalog::WORKFLOW_GITHUB_MISSING_ID_TOKEN_PERMISSION;
 use crate::vocabulary::{Evidence, Outcome, Stage};

@@ -217,3 +217,16 @@ impl Workflow {
         !self.triggers.is_empty() && self.triggers.iter().all(|t| t.event == "workflow_call")
     }
 }
+
+/// `jobs.deploy.steps[0]`.
+fn step_path(job: &Job, step: usize) -> String {
+    format!("jobs.{}.steps[{step}]", job.id)
+}
+
+/// Up to ten jobs, each in backticks.
+fn job_list<'a>(jobs: impl Iterator<Item = &'a Job>) -> String {
+    jobs.take(10)
+        .map(|j| format!("`{}`", shown(&j.id)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -7,8 +7,8 @@ use super::super::shown;
 use super::contribute::Placing;
 use super::logins::describe_logins;
 use super::permissions::{Decision, decide};
-use super::subjects::{job_list, job_triggers, skips_forks, step_path};
-use super::{Grant, Job, Login, MAX_JOBS_DETAILED, Trigger};
+use super::subjects::{job_triggers, skips_forks};
+use super::{Grant, Job, Login, MAX_JOBS_DETAILED, Trigger, job_list, step_path};
 use crate::evidence::Observations;
 use crate::vocabulary::Outcome;
 use crate::vocabulary::catalog::{

@@ -13,13 +13,13 @@ pub(super) struct Predicted {
     pub when: String,
 }
 
-pub(super) fn is_pattern(s: &str) -> bool {
+fn is_pattern(s: &str) -> bool {
     s.contains(['*', '?', '[', '!', '+'])
 }
 
 /// The events a job's `if:` limits it to (`github.event_name == 'push' || …`), when
 /// the condition is a plain disjunction of such tests; `None` when it does not say.
-pub(super) fn events_allowed(job: &Job) -> Option<Vec<String>> {
+fn events_allowed(job: &Job) -> Option<Vec<String>> {
     let condition = job.condition.as_deref()?;
     if condition.contains('!') || !condition.contains("github.event_name") {
         return None;
@@ -231,15 +231,4 @@ pub(super) fn fit(
         score += 2;
     }
     (score, exact)
-}
-
-pub(super) fn step_path(job: &Job, step: usize) -> String {
-    format!("jobs.{}.steps[{step}]", job.id)
-}
-
-pub(super) fn job_list<'a>(jobs: impl Iterator<Item = &'a Job>) -> String {
-    jobs.take(10)
-        .map(|j| format!("`{}`", shown(&j.id)))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
