@@ -11,7 +11,8 @@
 //! The YAML is read with saphyr's positioned loader so every locator names a line
 //! (`line 12: jobs.deploy.permissions`); `yaml` bounds the work any input can cause
 //! (aliases, anchors, nesting, size). `github` and `gitlab` hold the platform rules
-//! and cite their sources:
+//! and cite their sources; what their findings say (causes, fixes, sources) is in
+//! `assets/knowledge/findings/workflow.toml`:
 //! - GitHub: workflow syntax <https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax>,
 //!   OIDC <https://docs.github.com/en/actions/reference/security/oidc>, GITHUB_TOKEN
 //!   permissions <https://docs.github.com/en/actions/reference/github_token-reference>,
@@ -28,6 +29,8 @@ use std::io::Read;
 use super::{
     ArtifactKind, EvidenceSource, Input, LoadedArtifact, Observations, Recognition, SharedFacts,
 };
+use crate::vocabulary::catalog::Rule;
+use crate::vocabulary::knowledge::knowledge;
 
 /// How much of an input the sniffer looks at.
 const SNIFF_BYTES: usize = 256 * 1024;
@@ -290,6 +293,23 @@ fn shown(s: &str) -> String {
     let mut out: String = escaped.chars().take(MAX).collect();
     out.push('…');
     out
+}
+
+/// A piece of a finding's knowledge, filled: a named cause variant that another
+/// template of the entry embeds and that evidence lines quote (why a job cannot
+/// request a token, what a login step lacks), so its words live in one place.
+fn fragment(rule: Rule, variant: &'static str, values: &[(&'static str, String)]) -> String {
+    let mut reason = rule.reason().cause(variant);
+    reason.values.extend_from_slice(values);
+    reason.texts().0
+}
+
+/// Suggest a command of the knowledge files (`assets/knowledge/commands/`), its values
+/// quoted by the one command builder.
+fn suggest(out: &mut Observations, id: &str, values: &[(&str, String)]) {
+    if let Some(next) = knowledge().next_evidence(id, values) {
+        out.next(next.what, next.command);
+    }
 }
 
 /// `line 12: jobs.deploy.permissions`.

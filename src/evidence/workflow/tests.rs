@@ -9,6 +9,8 @@
 //! - GitLab: id_tokens (job, default, extends, merge key), each finding, predictions.
 //! - bounds: billion laughs, deep nesting, a huge file, a 2 GB stream.
 //! - end to end: the finding lands on the workflow stage and stops the diagnosis there.
+//! - knowledge: every finding and evidence line the fixtures produce is filled from
+//!   the knowledge file; values stay single words in next-evidence commands.
 //! - a proptest that no input panics and every summary is terminal-safe.
 
 use std::io::Read;
@@ -416,7 +418,9 @@ fn a_permissions_block_without_id_token_fails_the_workflow_stage() {
     assert!(
         out.next_evidence
             .iter()
-            .any(|n| n.command.contains("gh run list --workflow \"Deploy\""))
+            .any(|n| n.command == "gh run list --workflow Deploy --limit 5"),
+        "{:?}",
+        out.next_evidence
     );
 }
 
@@ -600,7 +604,7 @@ fn id_token_write_for_every_job_is_low_risk() {
         format!("line {}: permissions", line_of(name, "permissions:"))
     );
     assert!(out.next_evidence.iter().any(|n| n.command
-        == "az ad app federated-credential list --id 00000000-1111-2222-3333-444444444444"));
+        == "az ad app federated-credential list --id 00000000-1111-2222-3333-444444444444 --output json"));
 }
 
 #[test]
@@ -1041,6 +1045,155 @@ fn a_healthy_workflow_passes_its_stage_and_evidence_stops_at_the_token() {
     assert_eq!(d.stopped_at, Some(Stage::Token));
     let d = diagnose(&["github-pull-request-target-checkout.yml"]);
     assert_eq!(d.max_risk(), Some(Risk::High));
+}
+
+// --- knowledge ------------------------------------------------------------------
+
+/// Every finding the readers make on the fixtures has its cause and fix from the
+/// knowledge file, every placeholder filled (a missing one shows as `‹name?›`).
+#[test]
+fn every_finding_on_the_fixtures_fills_its_templates() {
+    let mut seen = std::collections::BTreeSet::new();
+    for name in fixture_names().iter().filter(|n| !broken_fixture(n)) {
+        let out = observe_with(name, &[]);
+        for f in &out.findings {
+            seen.insert(f.id);
+            for text in [&f.cause, &f.fix] {
+                assert!(!text.contains('‹'), "{name}: {}: {text}", f.id);
+                assert!(!text.is_empty(), "{name}: {}", f.id);
+            }
+        }
+        for n in &out.next_evidence {
+            assert!(
+                !n.command.contains('‹') && !n.what.contains('‹'),
+                "{name}: {n:?}"
+            );
+        }
+    }
+    // The fixtures reach every finding the readers make.
+    for id in [
+        "workflow.github.missing-id-token-permission",
+        "workflow.github.pull-request-run",
+        "workflow.github.pull-request-target",
+        "workflow.github.pull-request-target-checkout",
+        "workflow.github.fork-pull-request",
+        "workflow.github.id-token-write-everywhere",
+        "workflow.action-input-missing",
+        "workflow.action-misconfigured",
+        "workflow.gitlab.missing-id-tokens",
+    ] {
+        assert!(seen.contains(id), "no fixture shows {id}: {seen:?}");
+    }
+}
+
+/// Each shape of `permissions` names its reason in the knowledge file's words, in the
+/// evidence line and in the finding alike.
+#[test]
+fn every_permissions_shape_is_explained_from_the_knowledge_file() {
+    let shapes = [
+        (
+            "permissions: read-all",
+            "is `read-all`: read access does not allow",
+        ),
+        (
+            "permissions: {}",
+            "is `{}`: every scope, id-token included, is none",
+        ),
+        (
+            "permissions:\n  id-token: read",
+            "sets `id-token: read`; requesting a token needs `write`",
+        ),
+        ("", "no `permissions` block in the workflow or the job"),
+    ];
+    for (block, words) in shapes {
+        let text = format!(
+            "on: push\n{block}\njobs:\n  deploy:\n    runs-on: x\n    steps:\n      - uses: aws-actions/configure-aws-credentials@v4\n        with:\n          role-to-assume: arn:aws:iam::1:role/r\n          aws-region: us-east-1\n"
+        );
+        let file = WorkflowFile::from_bytes(text.as_bytes()).unwrap().unwrap();
+        let mut out = Observations::default();
+        file.observe("w.yml", &facts_with(&[]), &mut out);
+        let f = finding(&out, "workflow.github.missing-id-token-permission");
+        assert!(f.cause.contains(words), "{block:?}: {}", f.cause);
+        assert!(
+            f.evidence[0].summary.contains(words),
+            "{block:?}: {}",
+            f.evidence[0].summary
+        );
+        if !block.is_empty() {
+            assert!(
+                f.cause
+                    .contains("the workflow-level `permissions` (line 2, inherited by the job)"),
+                "{}",
+                f.cause
+            );
+        }
+    }
+    let unclear = "on: push\njobs:\n  deploy:\n    runs-on: x\n    permissions: ${{ fromJSON(vars.P) }}\n    steps:\n      - uses: azure/login@v2\n        with:\n          client-id: c\n          tenant-id: t\n          subscription-id: s\n";
+    let file = WorkflowFile::from_bytes(unclear.as_bytes())
+        .unwrap()
+        .unwrap();
+    let mut out = Observations::default();
+    file.observe("w.yml", &facts_with(&[]), &mut out);
+    assert!(
+        summaries(&out).contains("whether it may request a token: the job's own `permissions` (line 5) is `${{ fromJSON(vars.P) }}`, which cannot be evaluated here"),
+        "{}",
+        summaries(&out)
+    );
+}
+
+/// Values read from the file go into next-evidence commands as single shell words,
+/// whatever they hold.
+#[test]
+fn hostile_values_in_a_workflow_stay_one_word_in_commands() {
+    let text = r#"name: "x; rm -rf ~"
+on: push
+permissions:
+  contents: read
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: aws-actions/configure-aws-credentials@v4
+        with:
+          role-to-assume: "arn:aws:iam::1:role/a$(touch PROOF)"
+          aws-region: us-east-1
+      - uses: hashicorp/vault-action@v3
+        with:
+          method: jwt
+          url: https://vault.example.com
+          path: "jwt'; id #"
+          role: "r `id`"
+"#;
+    let file = WorkflowFile::from_bytes(text.as_bytes()).unwrap().unwrap();
+    let mut out = Observations::default();
+    file.observe("hostile.yml", &facts_with(&[]), &mut out);
+    let argv = |prefix: &str| -> Vec<String> {
+        let n = out
+            .next_evidence
+            .iter()
+            .find(|n| n.command.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix} in {:?}", out.next_evidence));
+        shlex::split(&n.command).unwrap()
+    };
+    assert_eq!(
+        argv("aws iam get-role")[4],
+        "a$(touch PROOF)",
+        "{:?}",
+        out.next_evidence
+    );
+    assert_eq!(argv("vault read")[3], "auth/jwt'; id #/role/r `id`");
+    assert_eq!(
+        argv("gh run list"),
+        [
+            "gh",
+            "run",
+            "list",
+            "--workflow",
+            "x; rm -rf ~",
+            "--limit",
+            "5"
+        ]
+    );
 }
 
 // --- properties -----------------------------------------------------------------
