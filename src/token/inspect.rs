@@ -541,19 +541,25 @@ fn github_claim_findings(
     if event == "pull_request_target" {
         findings.push(
             WORKFLOW_GITHUB_PULL_REQUEST_TARGET
-                .finding(
-                    "the token was issued to a `pull_request_target` run: it runs with the base repository's secrets and token permissions on an event a fork can trigger",
-                    "never check out or run the pull request's code in a pull_request_target job that can get cloud credentials; split it into a `pull_request` job without id-token: write",
-                )
-                .with_evidence(Evidence::runtime(Stage::Workflow, Outcome::Info, from.artifact, "$.event_name", "event_name pull_request_target")),
+                .reason()
+                .cause("token")
+                .fix("token")
+                .finding()
+                .with_evidence(Evidence::runtime(
+                    Stage::Workflow,
+                    Outcome::Info,
+                    from.artifact,
+                    "$.event_name",
+                    "event_name pull_request_target",
+                )),
         );
     } else if event == "pull_request" || pr_subject {
         findings.push(
             WORKFLOW_GITHUB_PULL_REQUEST_RUN
-                .finding(
-                    "the token was issued to a pull request run: code that has not been reviewed asked for it; a trust rule that admits this subject admits unreviewed code",
-                    "grant pull request jobs read-only or no cloud access; pin production roles to `environment:` subjects protected by required reviewers",
-                )
+                .reason()
+                .cause("token")
+                .fix("token")
+                .finding()
                 .with_evidence(Evidence::runtime(
                     Stage::Workflow,
                     Outcome::Info,
@@ -580,10 +586,11 @@ fn gitlab_claim_findings(claims: &Claims, findings: &mut Vec<Finding>, from: &Pr
         .unwrap_or_default();
     findings.push(
         WORKFLOW_GITLAB_MERGE_REQUEST_RUN
-            .finding(
-                format!("the token was issued to a merge request pipeline{branch}: the merge request's unmerged code asked for it, and its subject is the source branch's, which a trust rule cannot tell from a push to that branch"),
-                "run jobs that need cloud credentials only on protected branches or tags (`rules: - if: $CI_COMMIT_REF_PROTECTED == \"true\"`) and pin trust rules to those refs (or to `ref_protected`); give merge request pipelines read-only or no cloud access",
-            )
+            .reason()
+            .with("branch", &branch)
+            .cause("token")
+            .fix("token")
+            .finding()
             .with_evidence(Evidence::runtime(
                 Stage::Workflow,
                 Outcome::Info,
