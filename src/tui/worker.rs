@@ -259,7 +259,7 @@ mod tests {
         worker.submit(job(1, crate::sample::sample_inputs()));
         let done = worker.wait_done(Duration::from_secs(30)).unwrap();
         assert_eq!(done.id, 1);
-        assert_eq!(done.inputs.len(), 2);
+        assert_eq!(done.inputs.len(), 3, "token, trust policy and JWKS");
         assert_eq!(done.diagnosis.stopped_at, Some(Stage::Trust));
     }
 
