@@ -468,7 +468,25 @@ fn completions_and_man_page_are_generated() {
     assert!(stdout(&o).contains("oidc-triage"));
     let o = run(&["man"], b"");
     assert_eq!(o.status.code(), Some(0));
-    assert!(stdout(&o).contains(".TH"));
+    let page = stdout(&o);
+    assert!(page.contains(".TH"));
+    for section in [
+        ".SH COMMANDS",
+        ".SH EXIT STATUS",
+        ".SH ENVIRONMENT",
+        ".SH FILES",
+        ".SH KEYS",
+    ] {
+        assert!(page.contains(section), "the man page lacks {section}");
+    }
+    assert!(page.contains("NO_COLOR") && page.contains("XDG_DATA_HOME"));
+    // One page: no reference to per-command pages that are not installed.
+    assert!(!page.contains("oidc\\-triage\\-decode(1)"), "{page}");
+    assert!(page.contains("oidc\\-triage diagnose"));
+    assert!(
+        page.contains("\\fB\\-\\-fail\\-on LEVEL\\fR"),
+        "diagnose's own flags are listed"
+    );
 }
 
 // ---------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 
 mod args;
 mod lint;
+mod man;
 mod scenarios;
 
 use std::io::{Read, Write};
@@ -111,16 +112,13 @@ pub fn run(command: Command, streams: &mut Streams<'_>) -> Exit {
             clap_complete::generate(shell, &mut cmd, "oidc-triage", streams.stdout);
             Exit::Ok
         }
-        Command::Man => {
-            let cmd = <Cli as clap::CommandFactory>::command();
-            match clap_mangen::Man::new(cmd).render(streams.stdout) {
-                Ok(()) => Exit::Ok,
-                Err(e) => {
-                    streams.error(&format!("cannot write the man page: {e}"));
-                    Exit::Usage
-                }
+        Command::Man => match man::render(streams.stdout) {
+            Ok(()) => Exit::Ok,
+            Err(e) => {
+                streams.error(&format!("cannot write the man page: {e}"));
+                Exit::Usage
             }
-        }
+        },
     }
 }
 

@@ -10,11 +10,11 @@ use serde_json::Value;
 mod evidence;
 mod what_if;
 
+pub use evidence::named_path;
 use evidence::{
     add_paste, add_path, add_pending, looks_like_a_path, new_incident_command, paste, quit,
     remove_artifact, start_new_incident, undo_remove,
 };
-pub use evidence::named_path;
 pub use what_if::editable_text;
 use what_if::{open_what_if, reset_what_if, set_claim, what_if_command};
 

@@ -24,6 +24,7 @@ use crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
 };
 use crossterm::execute;
+pub use strings::KEYS;
 pub use view::view;
 
 use clipboard::Clipboard;
