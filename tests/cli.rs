@@ -812,3 +812,17 @@ fn a_healthy_path_passes_fail_on_low_risks_below_the_bar() {
     assert_eq!(json["health"], "healthy", "{json}");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+#[test]
+fn decode_of_a_missing_file_says_no_such_file() {
+    for arg in ["/nonexistent", "./token.json", "id-token.json"] {
+        let o = run(&["decode", arg], b"");
+        assert_eq!(o.status.code(), Some(2), "{arg}");
+        assert!(
+            stderr(&o).contains("no such file or directory"),
+            "{arg}: {}",
+            stderr(&o)
+        );
+        assert!(!stderr(&o).contains("no JWT"), "{arg}: {}", stderr(&o));
+    }
+}

@@ -138,8 +138,25 @@ fn decode_input(args: &DecodeArgs, streams: &mut Streams<'_>) -> Result<Input, S
         Some(arg) if Path::new(arg).exists() => {
             Input::from_path(Path::new(arg)).map_err(|e| e.to_string())
         }
+        // A token never holds `/` at its start or whitespace: this names a file.
+        Some(arg) if names_a_file(arg) => Err(format!(
+            "cannot read {}: no such file or directory",
+            oidc_triage::text::escape_control(arg)
+        )),
         Some(arg) => Ok(Input::pasted("argument", arg.as_bytes().to_vec())),
     }
+}
+
+/// An argument that can only be a path: it starts like one, or ends in a file
+/// extension people give tokens (`.json`, `.txt`, `.jwt`, `.log`).
+fn names_a_file(arg: &str) -> bool {
+    arg.starts_with('/')
+        || arg.starts_with("./")
+        || arg.starts_with("../")
+        || arg.starts_with('~')
+        || [".json", ".txt", ".jwt", ".log", ".token"]
+            .iter()
+            .any(|ext| arg.len() < 4096 && arg.ends_with(ext) && !arg.starts_with("eyJ"))
 }
 
 fn decode(args: &DecodeArgs, streams: &mut Streams<'_>) -> Exit {
