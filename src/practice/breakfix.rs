@@ -18,6 +18,19 @@ use crate::diagnosis::{ClaimEdit, DiagnoseOptions, Diagnosis, diagnose};
 use crate::evidence::Input;
 use crate::scenario::Scenario;
 
+/// Artifact kinds that record what happened on the original run (logs, audit trails,
+/// error text). Once the learner changes the path they describe a run that no longer
+/// matches it, so a changed bench sets them aside and the engine predicts from the
+/// token and the configuration alone ("runtime beats static" would otherwise let the
+/// old run's success hide the new fault).
+fn is_runtime(kind: &str) -> bool {
+    kind.starts_with("ci-log/")
+        || matches!(
+            kind,
+            "cloudtrail" | "gcp-audit-log" | "azure-signin-log" | "error-text"
+        )
+}
+
 /// Artifact kinds whose lines a learner may edit (the trust configuration).
 const TRUST_KINDS: &[&str] = &[
     "aws-trust-policy",
@@ -53,6 +66,8 @@ pub struct Fault {
 #[derive(Clone, Debug)]
 pub struct Bench {
     scenario: Scenario,
+    /// Kind of each input (as the engine recognised it on the scenario), by index.
+    kinds: Vec<String>,
     /// The first token's claims as issued, for proposing faults.
     claims: serde_json::Map<String, Value>,
     /// Claim edits in the order made (a later edit of one claim replaces the earlier).
@@ -79,8 +94,21 @@ impl Bench {
             .first()
             .map(|t| t.report.claims.0.clone())
             .unwrap_or_default();
+        let kinds = scenario
+            .inputs
+            .iter()
+            .map(|input| {
+                diagnosis
+                    .artifacts
+                    .iter()
+                    .find(|a| a.name == input.name)
+                    .map(|a| a.kind.name().to_owned())
+                    .unwrap_or_default()
+            })
+            .collect();
         Bench {
             scenario: scenario.clone(),
+            kinds,
             claims,
             edits: Vec::new(),
             lines: BTreeMap::new(),
@@ -363,11 +391,27 @@ impl Bench {
         out
     }
 
+    /// The runtime inputs a changed bench sets aside (names), empty when pristine.
+    pub fn set_aside(&self) -> Vec<&str> {
+        if self.pristine() {
+            return Vec::new();
+        }
+        self.scenario
+            .inputs
+            .iter()
+            .zip(&self.kinds)
+            .filter(|(_, k)| is_runtime(k))
+            .map(|(i, _)| i.name.as_str())
+            .collect()
+    }
+
     fn inputs(&self) -> Vec<Input> {
+        let changed = !self.pristine();
         self.scenario
             .inputs
             .iter()
             .enumerate()
+            .filter(|(i, _)| !(changed && self.kinds.get(*i).is_some_and(|k| is_runtime(k))))
             .map(|(i, input)| {
                 if !self.lines.keys().any(|(n, _)| *n == i) {
                     return input.clone();

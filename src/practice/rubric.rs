@@ -77,6 +77,13 @@ const RELATIONS: &[&str] = &[
     "test", "receiv", "obtain", "make", "made", "could", "can", "should", "must", "would",
 ];
 
+/// Verbs that carry a negation on to their object ("no need for keys", "does not use
+/// stored keys").
+const PASS_THROUGH: &[&str] = &[
+    "use", "need", "requir", "keep", "stor", "have", "has", "hold", "rely", "involv", "put", "sav",
+    "copy", "ship", "get", "got", "give", "gave", "issu", "return", "grant", "hand",
+];
+
 /// Whether a right answer states the concept or denies it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -283,11 +290,21 @@ fn denied(text: &str, words: &[Word], breaks: &[usize], start: usize, end: usize
         .filter(|w| w.start >= clause && w.end <= start)
         .collect();
     let reach = before.len().saturating_sub(NEGATION_REACH);
-    if before[reach..]
+    let window = &before[reach..];
+    let negator = window
         .iter()
-        .any(|w| NEGATORS.contains(&w.lower.as_str()) || w.lower.ends_with("n't"))
-    {
-        return true;
+        .rposition(|w| NEGATORS.contains(&w.lower.as_str()) || w.lower.ends_with("n't"));
+    if let Some(at) = negator {
+        // "does not match the sub" denies the matching, not the sub; "does not use
+        // stored keys" denies the keys: a verb between blocks the negation unless it
+        // passes it on to its object.
+        let blocked = window[at + 1..].iter().any(|w| {
+            RELATIONS.iter().any(|r| w.lower.starts_with(r))
+                && !PASS_THROUGH.iter().any(|v| w.lower.starts_with(v))
+        });
+        if !blocked {
+            return true;
+        }
     }
     // "X is not …", "X policy is not …" (one word may sit between): within the clause.
     let next_clause = breaks
@@ -363,7 +380,14 @@ pub fn check_with(rubric: &[Concept], text: &str, min_relations: usize) -> Rubri
                 (0, _) => Verdict::Opposite,
                 _ => Verdict::Contradicted,
             };
-            let at = mine.iter().filter(right).map(|m| m.start).min();
+            // A possessive names what it modifies ("the role's trust policy" is about
+            // trust), so it does not place its concept on the path.
+            let at = mine
+                .iter()
+                .filter(right)
+                .filter(|m| !text[m.end..].starts_with("'s") && !text[m.end..].starts_with("’s"))
+                .map(|m| m.start)
+                .min();
             ConceptResult {
                 concept: c.clone(),
                 verdict,
