@@ -277,8 +277,16 @@ fn clause_breaks(text: &str, words: &[Word]) -> Vec<usize> {
     breaks
 }
 
-/// True when the mention at `start..end` is denied.
-fn denied(text: &str, words: &[Word], breaks: &[usize], start: usize, end: usize) -> bool {
+/// True when the mention at `start..end` is denied. `others` are the other mentions'
+/// spans: a negation with another mention between it and this one is that one's ("no
+/// audit log stored keys" denies the audit log, not the keys).
+fn denied(
+    words: &[Word],
+    breaks: &[usize],
+    others: &[(usize, usize)],
+    (start, end): (usize, usize),
+    text_len: usize,
+) -> bool {
     let clause = breaks
         .iter()
         .copied()
@@ -298,10 +306,13 @@ fn denied(text: &str, words: &[Word], breaks: &[usize], start: usize, end: usize
         // "does not match the sub" denies the matching, not the sub; "does not use
         // stored keys" denies the keys: a verb between blocks the negation unless it
         // passes it on to its object.
+        let from = window[at].end;
         let blocked = window[at + 1..].iter().any(|w| {
             RELATIONS.iter().any(|r| w.lower.starts_with(r))
                 && !PASS_THROUGH.iter().any(|v| w.lower.starts_with(v))
-        });
+        }) || others
+            .iter()
+            .any(|&(s, e)| s >= from && e <= start && (s, e) != (start, end));
         if !blocked {
             return true;
         }
@@ -311,7 +322,7 @@ fn denied(text: &str, words: &[Word], breaks: &[usize], start: usize, end: usize
         .iter()
         .copied()
         .find(|&b| b > end)
-        .unwrap_or(text.len());
+        .unwrap_or(text_len);
     let after: Vec<&str> = words
         .iter()
         .filter(|w| w.start >= end && w.end <= next_clause)
@@ -347,12 +358,12 @@ pub fn check_with(rubric: &[Concept], text: &str, min_relations: usize) -> Rubri
                     if m.start() == m.end() {
                         continue;
                     }
-                    let neg = denied(text, &ws, &breaks, m.start(), m.end());
                     found.push(Mention {
                         concept: ci,
                         start: m.start(),
                         end: m.end(),
-                        states: neg == flip,
+                        // For now: whether it is an antonym; polarity comes below.
+                        states: flip,
                     });
                 }
             }
@@ -366,6 +377,12 @@ pub fn check_with(rubric: &[Concept], text: &str, min_relations: usize) -> Rubri
         if kept.iter().all(|k| m.end <= k.start || m.start >= k.end) {
             kept.push(m);
         }
+    }
+    let spans: Vec<(usize, usize)> = kept.iter().map(|m| (m.start, m.end)).collect();
+    for m in &mut kept {
+        let flip = m.states;
+        let neg = denied(&ws, &breaks, &spans, (m.start, m.end), text.len());
+        m.states = neg == flip;
     }
     let results: Vec<ConceptResult> = rubric
         .iter()

@@ -190,7 +190,7 @@ fn footer_keys(p: &Practice) -> String {
             }
         },
         Screen::Drill(s) if s.viewer.is_some() => {
-            "←/→ or a number artifact · ↑/↓ PgUp/PgDn scroll · h hint · Esc back to the question"
+            "←/→ or a number artifact · ↑/↓ PgUp/PgDn scroll · h hint · Esc back"
         }
         Screen::Drill(s) => match s.phase {
             DrillPhase::Ticket => {
@@ -693,7 +693,10 @@ fn draw_words(p: &Practice, s: &WordsState, frame: &mut Frame, area: Rect) {
         d.item(
             "… ",
             bad(),
-            "it lists terms: say what happens (who signs, who checks, what comes back)",
+            &format!(
+                "say more of what happens — who signs, who checks, what comes back ({} of {} verbs)",
+                check.relations, check.min_relations
+            ),
             Style::new(),
         );
     }

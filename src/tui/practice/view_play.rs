@@ -149,6 +149,18 @@ pub(super) fn draw_play(p: &Practice, s: &PlayState, frame: &mut Frame, area: Re
     if !changes.is_empty() {
         d.item("Changed: ", dim(), &changes.join(" · "), Style::new());
     }
+    let aside = s.bench.set_aside();
+    if !aside.is_empty() {
+        d.item(
+            "Set aside: ",
+            dim(),
+            &format!(
+                "{} (they record the original run, not this one)",
+                aside.join(", ")
+            ),
+            dim(),
+        );
+    }
     match &s.mode {
         PlayMode::Choose => {
             let rows = play_rows(s);
