@@ -193,12 +193,10 @@ impl Bench {
             } else if let Some(at) = sub.find("ref:") {
                 let end = sub[at + 4..].find(':').map_or(sub.len(), |e| at + 4 + e);
                 let value = &sub[at + 4..end];
-                let other = if value.starts_with("refs/heads/") {
-                    "refs/heads/feature-x".to_owned()
-                } else if value.starts_with("refs/") {
-                    "refs/heads/feature-x".to_owned()
+                let other = if value.starts_with("refs/") {
+                    "refs/heads/feature-x"
                 } else {
-                    "feature-x".to_owned()
+                    "feature-x"
                 };
                 Some((
                     "a feature branch runs the deploy job".to_owned(),

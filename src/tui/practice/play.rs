@@ -90,7 +90,7 @@ pub(super) fn open(p: &mut Practice, case: usize) {
 
 /// Run the engine again and restart the flow animation.
 fn rerun(s: &mut PlayState) {
-    s.diagnosis = Box::new(s.bench.run());
+    *s.diagnosis = s.bench.run();
     s.broken_once |= s.diagnosis.failed();
     s.lit = 0;
     s.next = None;
