@@ -81,9 +81,7 @@ fn drill_and_wrap_up_are_answered_and_saved() {
 
     // Back to the menu (picker, then menu) and into the wrap-up.
     tmux.keys(&["Escape"]);
-    tmux.wait_for("the picker", |s| {
-        s.contains("Which ticket do you want to drill?")
-    });
+    tmux.wait_for("the picker", |s| s.contains("drill: pick a ticket"));
     tmux.keys(&["Escape"]);
     tmux.wait_for("the menu", |s| s.contains("Wrap-up assessment"));
     tmux.keys(&["5", "Enter"]);
@@ -148,14 +146,12 @@ fn break_and_repair_a_flow_then_a_recall_drill() {
     });
     // Back to the menu; Play / Break opens on the scenario last worked on.
     tmux.keys(&["Escape"]);
-    tmux.wait_for("the picker", |s| {
-        s.contains("Which ticket do you want to drill?")
-    });
+    tmux.wait_for("the picker", |s| s.contains("drill: pick a ticket"));
     tmux.keys(&["Escape"]);
     tmux.wait_for("the menu", |s| s.contains("Play / Break"));
     tmux.keys(&["2", "Enter"]);
     tmux.wait_for("the play picker", |s| {
-        s.contains("Which incident should break the path?")
+        s.contains("play / break: pick a scenario")
     });
     tmux.keys(&["Enter"]);
     tmux.wait_for("the healthy path", |s| {
@@ -180,7 +176,7 @@ fn break_and_repair_a_flow_then_a_recall_drill() {
     // The recall drill: each stage in order, then the evidence that proves it.
     tmux.keys(&["Escape"]);
     tmux.wait_for("the play picker", |s| {
-        s.contains("Which incident should break the path?")
+        s.contains("play / break: pick a scenario")
     });
     tmux.keys(&["Escape"]);
     tmux.wait_for("the menu", |s| s.contains("90-second drill"));
