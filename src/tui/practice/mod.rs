@@ -25,6 +25,7 @@ mod screens;
 mod view;
 mod view_drill;
 mod view_play;
+mod view_words;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
