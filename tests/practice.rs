@@ -873,8 +873,14 @@ fn cause_options_never_copy_the_ticket_and_length_does_not_single_out_the_answer
                     );
                 }
             }
+            let answer = &drill.cause_options[drill.cause_answer];
+            assert!(
+                !copies_ticket(answer, &case.scenario.spec.ticket),
+                "{}: the right cause repeats the ticket: {answer}",
+                case.scenario.slug
+            );
             let len = |o: &String| o.chars().count();
-            let right = len(&drill.cause_options[drill.cause_answer]);
+            let right = len(answer);
             drills += 1;
             if drill.cause_options.iter().all(|o| len(o) <= right) {
                 longest += 1;

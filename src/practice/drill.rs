@@ -156,6 +156,24 @@ pub fn key_finding(d: &Diagnosis) -> Option<&Finding> {
         })
 }
 
+/// The finding a drill asks the cause of: the [`key_finding`], unless its title repeats
+/// the ticket's own words (an STS error title for a ticket that quotes the error) —
+/// then the next finding on the same stage that does not (the mismatch behind the
+/// refusal), so the right cause is never the one that echoes the ticket.
+pub fn drill_finding(case: &Case) -> Option<&Finding> {
+    let d = &case.diagnosis;
+    let key = key_finding(d)?;
+    let ticket = &case.scenario.spec.ticket;
+    if !copies_ticket(key.title, ticket) {
+        return Some(key);
+    }
+    let rank = |f: &&Finding| (f.severity, Reverse(f.risk));
+    d.findings_on(key.stage)
+        .filter(|f| f.severity != Severity::Info && !copies_ticket(f.title, ticket))
+        .min_by_key(rank)
+        .or(Some(key))
+}
+
 /// One of the three questions of a drill.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DrillStep {
@@ -309,7 +327,7 @@ impl Drill {
         // The slug is mixed in so one session seed gives each scenario its own order.
         let mut rng = SplitMix64::new(seed ^ fnv1a(&case.scenario.slug));
         let d = &case.diagnosis;
-        let key = key_finding(d);
+        let key = drill_finding(case);
         let key_id = key.map(|f| f.id);
         // Each other scenario's own key finding first (the cause an engineer would give
         // for that ticket), then its other non-info findings; never the same finding id

@@ -35,7 +35,7 @@ pub use bank::{
 pub use breakfix::{Bench, Change, Fault};
 pub use drill::{
     COPY_RUN, Case, Casebook, Drill, DrillAnswers, DrillGrade, DrillStep, HEALTHY_CAUSE,
-    HEALTHY_FIX, copies_ticket, key_finding,
+    HEALTHY_FIX, copies_ticket, drill_finding, key_finding,
 };
 pub use lesson::{GlossaryEntry, Lesson, LessonError, LessonPage, builtin_lesson, parse_lesson};
 pub use progress::{
