@@ -40,8 +40,8 @@ use oidc_triage::practice::{
     Bank, BankError, Bench, Casebook, Change, DrawnQuestion, DrillAnswers, DrillStep,
     HEALTHY_CAUSE, HEALTHY_FIX, MAX_SCENARIO_QUESTIONS, PASS_PERCENT, Progress, ProgressStore,
     ProgressWarning, SCENARIO_TOPIC, Verdict, WRAP_UP_SIZE, WrapUp, WrapUpScore, builtin_bank,
-    builtin_prompts, case_artifacts, check_explanation, citation, copies_ticket, federation_rubric,
-    hint, key_finding, parse_bank, scenario_questions, scenario_rubric, teach_a_friend,
+    builtin_prompts, case_artifacts, check_explanation, citation, copies_ticket, drill_finding,
+    federation_rubric, hint, parse_bank, scenario_questions, scenario_rubric, teach_a_friend,
 };
 use oidc_triage::scenario::Scenario;
 use oidc_triage::vocabulary::Stage;
@@ -355,8 +355,9 @@ fn drill_answers_come_from_the_engine_and_distractors_from_other_scenarios() {
                 case.scenario.slug
             );
         }
-        // Cause and fix: the key finding's; a path with no finding is healthy.
-        let Some(key) = key_finding(d) else {
+        // Cause and fix: the drill's finding (the key finding, unless its title echoes
+        // the ticket); a path with no finding is healthy.
+        let Some(key) = drill_finding(case) else {
             assert_eq!(drill.cause_options[drill.cause_answer], HEALTHY_CAUSE);
             assert_eq!(drill.fix_options[drill.fix_answer], HEALTHY_FIX);
             continue;
