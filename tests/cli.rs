@@ -584,11 +584,13 @@ fn scenarios_show_hides_the_explanation_unless_revealed() {
         "token.txt",
         "aws-trust-policy",
         "https://docs.github.com/",
-        "trust.aws.audience-mismatch",
         "--reveal",
     ] {
         assert!(out.contains(part), "{part} missing:\n{out}");
     }
+    // Where it stops and what it finds are the drill's answer (issue 16).
+    assert!(!out.contains("trust.aws.audience-mismatch"), "{out}");
+    assert!(!out.contains("stopped_at"), "{out}");
     assert!(!out.contains("Explanation"), "{out}");
     assert!(!out.contains("why:"), "{out}");
     assert!(
@@ -600,6 +602,7 @@ fn scenarios_show_hides_the_explanation_unless_revealed() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.contains("Explanation"), "{out}");
+    assert!(out.contains("trust.aws.audience-mismatch"), "{out}");
     assert!(out.contains("why:"), "{out}");
     assert!(out.contains('✓'), "the answer is marked: {out}");
 }
@@ -621,7 +624,10 @@ fn scenarios_show_json_reveals_answers_only_on_request() {
         .map(|a| a["kind"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["jwks", "token", "aws-trust-policy"]);
-    assert_eq!(doc["expect"]["stopped_at"], "trust");
+    assert!(
+        doc.get("expect").is_none(),
+        "the expected stop is the answer: {doc}"
+    );
 
     let o = run(
         &["scenarios", "show", slug, "--format", "json", "--reveal"],
@@ -629,6 +635,7 @@ fn scenarios_show_json_reveals_answers_only_on_request() {
     );
     let doc: Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert!(doc["explanation"].is_string(), "{doc}");
+    assert_eq!(doc["expect"]["stopped_at"], "trust");
     assert_eq!(doc["questions"][0]["answer"], 2);
 }
 

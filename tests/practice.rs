@@ -16,7 +16,20 @@
 //! - teach a friend: the summary names the path, cause and fix, and carries no token
 //!   signature;
 //! - the progress file: atomic write, corrupt file set aside and reported, reset, missing
-//!   file, unreadable path is an error not a panic.
+//!   file, unreadable path is an error not a panic;
+//! - fairness (issue 16): over 1 000 simulated wrap-ups the strategies "always the
+//!   longest", "always the first" and "always the one sharing most words with the
+//!   prompt" each score under 50%; the right option is the longest in at most 30% of
+//!   the bank's questions; every bank question names a stage and has 100+ siblings;
+//! - spaced repetition across sessions: a question missed and saved comes back first;
+//! - own words that reads meaning: every prompt's model answer passes, and keyword
+//!   salad, negated salad and the path told backwards fail every prompt (the issue's
+//!   own salad included); "no stored keys" is not "stored keys";
+//! - drills that test reading: every attachment is readable (tokens decoded, never a
+//!   signature), the hint cites the engine's line, no cause option copies the ticket,
+//!   and the right cause is not singled out by length;
+//! - play/break on the engine: a fault stops the path where the engine says, undoing
+//!   it repairs it; editing a policy line repairs a failing scenario.
 
 // Helpers outside `#[test]` functions are test code too (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -24,10 +37,11 @@
 use std::collections::HashSet;
 
 use oidc_triage::practice::{
-    Bank, BankError, Casebook, DrillAnswers, DrillStep, HEALTHY_CAUSE, HEALTHY_FIX,
-    MAX_SCENARIO_QUESTIONS, PASS_PERCENT, Progress, ProgressStore, ProgressWarning, SCENARIO_TOPIC,
-    WRAP_UP_SIZE, WrapUp, WrapUpScore, builtin_bank, check_explanation, federation_rubric,
-    key_finding, parse_bank, scenario_questions, scenario_rubric, teach_a_friend,
+    Bank, BankError, Bench, Casebook, Change, DrawnQuestion, DrillAnswers, DrillStep,
+    HEALTHY_CAUSE, HEALTHY_FIX, MAX_SCENARIO_QUESTIONS, PASS_PERCENT, Progress, ProgressStore,
+    ProgressWarning, SCENARIO_TOPIC, Verdict, WRAP_UP_SIZE, WrapUp, WrapUpScore, builtin_bank,
+    builtin_prompts, case_artifacts, check_explanation, citation, copies_ticket, drill_finding,
+    federation_rubric, hint, parse_bank, scenario_questions, scenario_rubric, teach_a_friend,
 };
 use oidc_triage::scenario::Scenario;
 use oidc_triage::vocabulary::Stage;
@@ -85,7 +99,7 @@ fn a_question_without_why_is_rejected_by_id() {
     for i in 0..40 {
         let why = if i == 7 { "" } else { "because" };
         text.push_str(&format!(
-            "[[question]]\nid = \"q-{i}\"\ntopic = \"t\"\nprompt = \"p\"\noptions = [\"a\", \"b\", \"c\", \"d\"]\nanswer = 2\nwhy = \"{why}\"\n"
+            "[[question]]\nid = \"q-{i}\"\ntopic = \"t\"\nstage = \"trust\"\nprompt = \"p\"\noptions = [\"a\", \"b\", \"c\", \"d\"]\nanswer = 2\nwhy = \"{why}\"\n"
         ));
     }
     let err = parse_bank(&text).unwrap_err();
@@ -341,8 +355,9 @@ fn drill_answers_come_from_the_engine_and_distractors_from_other_scenarios() {
                 case.scenario.slug
             );
         }
-        // Cause and fix: the key finding's; a path with no finding is healthy.
-        let Some(key) = key_finding(d) else {
+        // Cause and fix: the drill's finding (the key finding, unless its title echoes
+        // the ticket); a path with no finding is healthy.
+        let Some(key) = drill_finding(case) else {
             assert_eq!(drill.cause_options[drill.cause_answer], HEALTHY_CAUSE);
             assert_eq!(drill.fix_options[drill.fix_answer], HEALTHY_FIX);
             continue;
@@ -440,7 +455,14 @@ fn scenario_rubric_names_the_stage_and_the_cause() {
         &rubric,
         "It stops at trust: the federated credential's subject does not match the token's sub.",
     );
-    assert!(good.complete(), "missing {:?}", good.missing_names());
+    assert!(
+        good.complete(),
+        "missing {:?} wrong {:?} order {:?} relations {}",
+        good.missing_names(),
+        good.wrong_names(),
+        good.out_of_order,
+        good.relations
+    );
     let bad = check_explanation(&rubric, "The role lacks permissions.");
     assert!(bad.missing_names().iter().any(|n| n.contains("trust")));
 }
@@ -569,4 +591,373 @@ fn unreadable_progress_path_is_an_error_not_a_panic() {
         1,
         "the temporary file is cleaned up: {leftovers:?}"
     );
+}
+
+// ── fairness: simulated strategies ────────────────────────────────────────────────────
+
+/// Simulated wrap-ups, as the issue asks.
+const RUNS: u64 = 1_000;
+
+fn words(s: &str) -> HashSet<String> {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.len() > 2)
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// The first option (in shown order) with the highest `key`.
+fn first_max(q: &DrawnQuestion, key: impl Fn(&str) -> usize) -> usize {
+    let mut best = 0;
+    for (i, o) in q.options.iter().enumerate() {
+        if key(o) > key(&q.options[best]) {
+            best = i;
+        }
+    }
+    best
+}
+
+type Strategy = fn(&DrawnQuestion) -> usize;
+
+fn longest(q: &DrawnQuestion) -> usize {
+    first_max(q, |o| o.chars().count())
+}
+
+fn first(_: &DrawnQuestion) -> usize {
+    0
+}
+
+fn most_words_shared(q: &DrawnQuestion) -> usize {
+    let prompt = words(&q.question.prompt);
+    first_max(q, |o| words(o).intersection(&prompt).count())
+}
+
+/// Mean score in percent of `strategy` over `RUNS` wrap-ups drawn as the TUI draws them
+/// (bank plus the scenarios' own questions).
+fn simulate(strategy: Strategy) -> f64 {
+    let bank = bank();
+    let own = Casebook::new(scenarios()).all_questions();
+    let (mut right, mut total) = (0usize, 0usize);
+    for seed in 0..RUNS {
+        let mut quiz = WrapUp::draw_with(&bank, &own, seed, WRAP_UP_SIZE);
+        for i in 0..quiz.questions.len() {
+            let choice = strategy(&quiz.questions[i]);
+            quiz.answer(i, choice);
+        }
+        let score = quiz.score();
+        right += score.correct;
+        total += score.total;
+    }
+    100.0 * right as f64 / total as f64
+}
+
+#[test]
+fn test_taking_strategies_fail_over_a_thousand_wrap_ups() {
+    for (name, strategy) in [
+        ("always the longest option", longest as Strategy),
+        ("always the first option", first as Strategy),
+        (
+            "always the option sharing most words with the prompt",
+            most_words_shared as Strategy,
+        ),
+    ] {
+        let percent = simulate(strategy);
+        eprintln!("{name}: {percent:.1}% over {RUNS} wrap-ups");
+        assert!(percent < 50.0, "{name} scores {percent:.1}%");
+        assert!(percent < PASS_PERCENT as f64);
+    }
+}
+
+#[test]
+fn the_right_option_is_rarely_the_longest() {
+    let bank = bank();
+    let longest_right = bank
+        .questions()
+        .iter()
+        .filter(|q| {
+            let len = |i: usize| q.options[i].chars().count();
+            (0..q.options.len()).all(|i| len(q.answer) >= len(i))
+        })
+        .count();
+    let share = 100 * longest_right / bank.len();
+    eprintln!(
+        "right option longest (or tied) in {longest_right} of {} ({share}%)",
+        bank.len()
+    );
+    assert!(share <= 30, "{share}%");
+    assert!(bank.len() >= 100, "{} questions", bank.len());
+    for q in bank.questions() {
+        assert!(q.stage().is_some(), "{} names no stage", q.id);
+    }
+}
+
+// ── spaced repetition ────────────────────────────────────────────────────────────────
+
+#[test]
+fn a_missed_question_comes_back_first_in_the_next_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ProgressStore::new(dir.path().join("progress.json"));
+    let bank = bank();
+    // Session one: a wrap-up with every answer wrong on purpose.
+    let mut quiz = WrapUp::draw(&bank, 11, WRAP_UP_SIZE);
+    let mut progress = Progress::default();
+    for i in 0..quiz.questions.len() {
+        let wrong = (quiz.questions[i].answer + 1) % 4;
+        let right = quiz.answer(i, wrong).unwrap();
+        progress.record_answer(&quiz.questions[i].question, right);
+    }
+    store.save(&progress).unwrap();
+    let missed: HashSet<String> = quiz
+        .missed()
+        .iter()
+        .map(|&i| quiz.questions[i].question.id.clone())
+        .collect();
+    // Session two: reload and draw; half of the ten are from the missed ones.
+    let (loaded, _) = store.load().unwrap();
+    let due = loaded.due_questions();
+    let next = WrapUp::draw_due(&bank, &[], &due, 12, WRAP_UP_SIZE);
+    let back = next
+        .questions
+        .iter()
+        .filter(|q| missed.contains(&q.question.id))
+        .count();
+    assert_eq!(
+        back,
+        oidc_triage::practice::MAX_DUE,
+        "missed questions come back first"
+    );
+    // Mastery per topic and stage was kept.
+    assert!(loaded.topics.values().all(|m| m.right == 0 && m.asked > 0));
+    assert!(!loaded.stages.is_empty());
+}
+
+// ── own words ────────────────────────────────────────────────────────────────────────
+
+#[test]
+fn every_model_answer_passes_and_adversarial_answers_do_not() {
+    let prompts = builtin_prompts().unwrap();
+    assert!(prompts.len() >= 5);
+    for p in &prompts {
+        let model = p.check(&p.model);
+        assert!(
+            model.complete(),
+            "{}: model answer fails: missing {:?} wrong {:?} order {:?}",
+            p.id,
+            model.missing_names(),
+            model.wrong_names(),
+            model.out_of_order
+        );
+        // Keyword salad: every concept's name, no verbs.
+        let salad: Vec<&str> = p.rubric.iter().map(|c| c.name.as_str()).collect();
+        let salad = salad.join(" ");
+        assert!(
+            !p.check(&salad).complete(),
+            "{}: keyword salad passed: {salad}",
+            p.id
+        );
+        // Negated salad: each concept denied.
+        let negated: Vec<String> = p.rubric.iter().map(|c| format!("no {}", c.name)).collect();
+        let negated = negated.join(", ");
+        assert!(
+            !p.check(&negated).complete(),
+            "{}: negated salad passed",
+            p.id
+        );
+        // The model answer told backwards, clause by clause.
+        let mut clauses: Vec<&str> = p.model.split([',', ';', ':']).map(str::trim).collect();
+        clauses.reverse();
+        let reversed = clauses.join(", ");
+        let check = p.check(&reversed);
+        if p.rubric.iter().filter(|c| c.step.is_some()).count() >= 2 {
+            assert!(
+                !check.complete(),
+                "{}: the path reversed passed: {reversed}",
+                p.id
+            );
+        }
+    }
+}
+
+#[test]
+fn the_issues_keyword_salad_and_its_kin_fail_the_federation_prompt() {
+    let prompts = builtin_prompts().unwrap();
+    let federation = &prompts[0];
+    for text in [
+        // Quoted in issue 16: scored 6 of 7 with the old keyword count.
+        "not token not short-lived no trust policy no role no temporary credentials no subject no audience no audit log stored keys",
+        "OIDC token short-lived trust policy subject audience role temporary credentials audit log no stored keys",
+        "The audit log records the deploy, the role returns temporary credentials, the trust policy checks the subject and audience, and the CI platform signs a short-lived OIDC token, with no stored keys.",
+        "The CI platform signs a short-lived OIDC token; the cloud checks its subject and audience against the trust policy and returns temporary role credentials, which the audit log records, and long-lived keys are still stored in CI secrets.",
+        "Without stored keys, the CI platform signs a short-lived OIDC token; the cloud checks its subject and audience against the trust policy and returns temporary role credentials, the audit log records it, but the token is not short-lived.",
+    ] {
+        let check = federation.check(text);
+        assert!(!check.complete(), "passed: {text}");
+    }
+    let keys = |text: &str| {
+        federation
+            .check(text)
+            .results
+            .into_iter()
+            .find(|r| r.concept.name == "no stored keys")
+            .map(|r| r.verdict)
+    };
+    assert_eq!(keys("with no stored keys"), Some(Verdict::Stated));
+    assert_eq!(keys("with stored keys"), Some(Verdict::Opposite));
+    assert_eq!(keys("it does not use stored keys"), Some(Verdict::Stated));
+    // A sentence in other words passes.
+    let own = "Rather than keeping long-lived keys in CI secrets, the job gets a short-lived OIDC token signed by its platform, the cloud verifies its audience and subject against the role's trust policy and hands back temporary credentials, and CloudTrail logs show every call.";
+    let check = federation.check(own);
+    assert!(
+        check.complete(),
+        "missing {:?} wrong {:?} order {:?} relations {}",
+        check.missing_names(),
+        check.wrong_names(),
+        check.out_of_order,
+        check.relations
+    );
+}
+
+// ── drills that test reading ─────────────────────────────────────────────────────────
+
+#[test]
+fn every_attachment_is_readable_and_the_hint_cites_the_engines_line() {
+    let book = Casebook::new(scenarios());
+    let jwt = regex::Regex::new(r"eyJ[\w-]+\.eyJ[\w-]+\.[\w-]{20,}").unwrap();
+    let mut cited = 0;
+    for case in book.cases() {
+        let artifacts = case_artifacts(case);
+        assert_eq!(artifacts[0].name, "ticket");
+        assert_eq!(
+            artifacts.len(),
+            case.scenario.inputs.len() + 1,
+            "{}",
+            case.scenario.slug
+        );
+        for a in &artifacts {
+            assert!(!a.lines.is_empty(), "{} {}", case.scenario.slug, a.name);
+            for line in &a.lines {
+                assert!(
+                    !jwt.is_match(line),
+                    "a signature is shown: {} {}",
+                    a.name,
+                    line
+                );
+            }
+        }
+        if let Some(c) = citation(case, &artifacts) {
+            cited += 1;
+            assert!(c.line < artifacts[c.artifact].lines.len());
+            let one = hint(case, &artifacts, 1);
+            let two = hint(case, &artifacts, 2);
+            assert!(one.contains(&artifacts[c.artifact].name), "{one}");
+            assert!(two.contains(&format!("line {}", c.line + 1)), "{two}");
+        }
+    }
+    assert!(
+        cited * 2 >= book.cases().len(),
+        "only {cited} cases cite a line"
+    );
+}
+
+#[test]
+fn cause_options_never_copy_the_ticket_and_length_does_not_single_out_the_answer() {
+    let book = Casebook::new(scenarios());
+    let (mut longest, mut drills) = (0, 0);
+    for (i, case) in book.cases().iter().enumerate() {
+        for seed in 0..5 {
+            let drill = book.drill(i, seed).unwrap();
+            for (n, o) in drill.cause_options.iter().enumerate() {
+                if n != drill.cause_answer {
+                    assert!(
+                        !copies_ticket(o, &case.scenario.spec.ticket),
+                        "{}: distractor copies the ticket: {o}",
+                        case.scenario.slug
+                    );
+                }
+            }
+            let answer = &drill.cause_options[drill.cause_answer];
+            assert!(
+                !copies_ticket(answer, &case.scenario.spec.ticket),
+                "{}: the right cause repeats the ticket: {answer}",
+                case.scenario.slug
+            );
+            let len = |o: &String| o.chars().count();
+            let right = len(answer);
+            drills += 1;
+            if drill.cause_options.iter().all(|o| len(o) <= right) {
+                longest += 1;
+            }
+        }
+    }
+    let share = 100 * longest / drills;
+    eprintln!("drill cause: right option longest in {share}% of {drills} drills");
+    assert!(share <= 50, "{share}%");
+}
+
+// ── play / break on the engine ───────────────────────────────────────────────────────
+
+#[test]
+fn a_fault_stops_the_healthy_path_where_the_engine_says_and_undoing_repairs_it() {
+    let book = Casebook::new(scenarios());
+    let i = book
+        .find("github-aws-environment-healthy-cloudtrail")
+        .unwrap();
+    let case = &book.cases()[i];
+    assert_eq!(case.diagnosis.stopped_at, None);
+    let mut bench = Bench::new(&case.scenario, &case.diagnosis);
+    let faults = bench.faults(&case.diagnosis);
+    let pr = faults
+        .iter()
+        .find(|f| f.label.contains("pull request"))
+        .expect("a GitHub token offers the pull request fault");
+    bench.toggle(&pr.change);
+    let broken = bench.run();
+    assert_eq!(
+        broken.stopped_at,
+        Some(Stage::Trust),
+        "{:?}",
+        broken.summary
+    );
+    assert!(!broken.edits.is_empty(), "a what-if diagnosis");
+    bench.toggle(&pr.change);
+    assert!(bench.pristine());
+    assert_eq!(bench.run().stopped_at, None, "repaired");
+    // Every proposed fault is a real change the engine sees.
+    for f in &faults {
+        let mut b = Bench::new(&case.scenario, &case.diagnosis);
+        b.toggle(&f.change);
+        assert_ne!(b.run().stopped_at, None, "{} did not break it", f.label);
+    }
+}
+
+#[test]
+fn editing_a_policy_line_repairs_a_failing_scenario() {
+    let book = Casebook::new(scenarios());
+    let i = book
+        .find("aws-environment-subject-vs-branch-policy")
+        .unwrap();
+    let case = &book.cases()[i];
+    assert_eq!(case.diagnosis.stopped_at, Some(Stage::Trust));
+    let mut bench = Bench::new(&case.scenario, &case.diagnosis);
+    let inputs = bench.editable_inputs(&case.diagnosis);
+    assert!(!inputs.is_empty(), "the role's trust policy is editable");
+    let input = inputs[0];
+    let lines = bench.lines(input);
+    let n = lines
+        .iter()
+        .position(|l| l.contains(":sub"))
+        .expect("the sub condition line");
+    let fixed = lines[n].replace("ref:refs/heads/main", "environment:production");
+    bench.apply(Change::Line {
+        input,
+        line: n,
+        text: fixed,
+    });
+    let repaired = bench.run();
+    assert_ne!(
+        repaired.stopped_at,
+        Some(Stage::Trust),
+        "{}",
+        repaired.summary
+    );
+    assert!(repaired.stage(Stage::Trust).status == oidc_triage::vocabulary::StageStatus::Passed);
 }

@@ -224,7 +224,9 @@ struct ShowReport<'a> {
     origin: String,
     artifacts: Vec<ArtifactEntry>,
     sources: &'a [String],
-    expect: &'a oidc_triage::scenario::Expect,
+    /// What the diagnosis must show: the drill's answer, so only with `--reveal`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expect: Option<&'a oidc_triage::scenario::Expect>,
     #[serde(skip_serializing_if = "Option::is_none")]
     explanation: Option<&'a str>,
     questions: Vec<QuestionEntry<'a>>,
@@ -253,7 +255,7 @@ fn show_report<'a>(s: &'a Scenario, reveal: bool) -> ShowReport<'a> {
         origin: origin_label(s),
         artifacts,
         sources: &s.spec.sources,
-        expect: &s.spec.expect,
+        expect: reveal.then_some(&s.spec.expect),
         explanation: reveal.then_some(s.spec.explanation.as_str()),
         questions: s
             .spec
@@ -335,18 +337,20 @@ fn write_show(out: &mut dyn Write, r: &ShowReport<'_>, p: Palette) -> io::Result
         writeln!(out, "  {}", esc(source))?;
     }
     writeln!(out)?;
-    writeln!(out, "{}", p.bold("Expect"))?;
-    writeln!(out, "  stopped_at  {}", esc(&r.expect.stopped_at))?;
-    let ids = |ids: &[String]| {
-        if ids.is_empty() {
-            "—".to_owned()
-        } else {
-            esc(&ids.join(", ")).into_owned()
-        }
-    };
-    writeln!(out, "  findings    {}", ids(&r.expect.findings))?;
-    writeln!(out, "  absent      {}", ids(&r.expect.absent))?;
-    writeln!(out, "  max_risk    {}", esc(&r.expect.max_risk))?;
+    if let Some(expect) = r.expect {
+        writeln!(out, "{}", p.bold("Expect"))?;
+        writeln!(out, "  stopped_at  {}", esc(&expect.stopped_at))?;
+        let ids = |ids: &[String]| {
+            if ids.is_empty() {
+                "—".to_owned()
+            } else {
+                esc(&ids.join(", ")).into_owned()
+            }
+        };
+        writeln!(out, "  findings    {}", ids(&expect.findings))?;
+        writeln!(out, "  absent      {}", ids(&expect.absent))?;
+        writeln!(out, "  max_risk    {}", esc(&expect.max_risk))?;
+    }
     if !r.questions.is_empty() {
         writeln!(out)?;
         writeln!(out, "{}", p.bold("Questions"))?;
@@ -374,7 +378,9 @@ fn write_show(out: &mut dyn Write, r: &ShowReport<'_>, p: Palette) -> io::Result
         None => writeln!(
             out,
             "{}",
-            p.dim("The explanation and answers are hidden; --reveal shows them.")
+            p.dim(
+                "Where it stops, the findings, the explanation and the answers are hidden; --reveal shows them."
+            )
         ),
     }
 }

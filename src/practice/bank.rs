@@ -6,18 +6,28 @@
 //! when the scenario loads); [`scenario_questions`] turns them into the same
 //! [`Question`] type, under topic [`SCENARIO_TOPIC`], so a drill and the wrap-up ask
 //! them with the same code as the bank's.
+//!
+//! Fairness is a rule of the bank, not a hope: every question says which stage of the
+//! path it exercises (progress keeps mastery per stage), and its options must be of
+//! comparable length ([`MIN_LENGTH_RATIO`]) so that "pick the longest" is not a
+//! strategy; `tests/practice.rs` simulates such strategies over a thousand wrap-ups.
 
 use std::collections::HashSet;
 
 use serde::Deserialize;
 
 use crate::scenario::Scenario;
+use crate::vocabulary::Stage;
 
 /// The bank shipped with the tool.
 const BUILTIN: &str = include_str!("../../assets/practice/questions.toml");
 
 /// The fewest questions a bank may hold: a wrap-up draws ten, and repeats should be rare.
 pub const MIN_QUESTIONS: usize = 40;
+
+/// The shortest option of a bank question is at least this share of its longest (in
+/// characters): options of one question read alike, so length gives nothing away.
+pub const MIN_LENGTH_RATIO: f64 = 0.5;
 
 /// Options per question.
 pub const OPTIONS: usize = 4;
@@ -33,6 +43,10 @@ pub struct Question {
     pub id: String,
     /// What it exercises (`components`, `path-order`, `claims`…); a wrap-up spreads over topics.
     pub topic: String,
+    /// The stage of the path the question exercises (`workflow` … `audit`), for mastery
+    /// per stage. A scenario's own question takes its scenario's focus stage.
+    #[serde(default)]
+    pub stage: Option<String>,
     pub prompt: String,
     pub options: Vec<String>,
     /// Index into `options`.
@@ -115,6 +129,15 @@ fn validate(q: &Question) -> Result<(), BankError> {
     if distinct.len() != q.options.len() {
         return Err(invalid(q, "options", "options must be distinct"));
     }
+    if let Some(stage) = &q.stage
+        && stage_named(stage).is_none()
+    {
+        return Err(invalid(
+            q,
+            "stage",
+            format!("`{stage}` is not one of workflow, token, trust, role, audit"),
+        ));
+    }
     if q.answer >= q.options.len() {
         return Err(invalid(
             q,
@@ -129,6 +152,35 @@ fn validate(q: &Question) -> Result<(), BankError> {
     Ok(())
 }
 
+/// The stage with this JSON name.
+pub fn stage_named(name: &str) -> Option<Stage> {
+    Stage::ALL.into_iter().find(|s| s.name() == name)
+}
+
+/// The bank's own rules on top of [`validate`]: a stage, and options of comparable
+/// length. (A scenario's questions are checked when the scenario loads, and a drill
+/// shows them beside their ticket.)
+fn validate_fair(q: &Question) -> Result<(), BankError> {
+    if q.stage.is_none() {
+        return Err(invalid(q, "stage", "every bank question names its stage"));
+    }
+    let lengths: Vec<usize> = q.options.iter().map(|o| o.chars().count()).collect();
+    let (shortest, longest) = (
+        lengths.iter().copied().min().unwrap_or(0),
+        lengths.iter().copied().max().unwrap_or(0),
+    );
+    if (shortest as f64) < MIN_LENGTH_RATIO * longest as f64 {
+        return Err(invalid(
+            q,
+            "options",
+            format!(
+                "options of {shortest} and {longest} characters: the shortest must be at least half the longest"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Parse and validate a bank (at least `MIN_QUESTIONS` questions).
 pub fn parse_bank(text: &str) -> Result<Bank, BankError> {
     let file: BankFile = toml::from_str(text).map_err(|e| BankError::Toml {
@@ -137,6 +189,7 @@ pub fn parse_bank(text: &str) -> Result<Bank, BankError> {
     let mut seen = HashSet::new();
     for q in &file.question {
         validate(q)?;
+        validate_fair(q)?;
         if !seen.insert(q.id.as_str()) {
             return Err(BankError::Duplicate { id: q.id.clone() });
         }
@@ -170,6 +223,7 @@ pub fn scenario_questions(scenario: &Scenario) -> Vec<Question> {
         .map(|(i, q)| Question {
             id: format!("{}-q{}", scenario.slug, i + 1),
             topic: SCENARIO_TOPIC.to_owned(),
+            stage: None,
             prompt: q.prompt.clone(),
             options: q.options.clone(),
             answer: q.answer,
@@ -208,18 +262,27 @@ impl Bank {
     }
 }
 
+impl Question {
+    /// The stage it exercises, when it names one.
+    pub fn stage(&self) -> Option<Stage> {
+        self.stage.as_deref().and_then(stage_named)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn one(extra: &str) -> String {
-        format!("[[question]]\nid = \"q-1\"\ntopic = \"t\"\nprompt = \"p\"\n{extra}\n",)
+        format!(
+            "[[question]]\nid = \"q-1\"\ntopic = \"t\"\nstage = \"trust\"\nprompt = \"p\"\n{extra}\n",
+        )
     }
 
     #[test]
     fn builtin_bank_is_valid() {
         let bank = builtin_bank().unwrap();
-        assert!(bank.len() >= 45, "{} questions", bank.len());
+        assert!(bank.len() >= 100, "{} questions", bank.len());
         assert!(bank.topics().len() >= 10, "{:?}", bank.topics());
     }
 
@@ -260,6 +323,26 @@ mod tests {
                 field: "options",
                 ..
             }
+        ));
+    }
+
+    #[test]
+    fn unequal_options_and_unknown_stage_are_rejected() {
+        let long = one(
+            "options = [\"a much longer option than the rest\",\"b\",\"c\",\"d\"]\nanswer = 0\nwhy = \"w\"",
+        );
+        assert!(matches!(
+            parse_bank(&long).unwrap_err(),
+            BankError::Invalid {
+                field: "options",
+                ..
+            }
+        ));
+        let stage = one("options = [\"a\",\"b\",\"c\",\"d\"]\nanswer = 1\nwhy = \"w\"")
+            .replace("stage = \"trust\"", "stage = \"deploy\"");
+        assert!(matches!(
+            parse_bank(&stage).unwrap_err(),
+            BankError::Invalid { field: "stage", .. }
         ));
     }
 

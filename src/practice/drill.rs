@@ -3,6 +3,10 @@
 //! diagnosis of the scenario ([`key_finding`]); the wrong ones are real causes and fixes
 //! from the diagnoses of *other* scenarios, so a learner cannot win by spotting the odd
 //! one out. A [`Casebook`] holds every scenario with its diagnosis, computed once.
+//!
+//! Options read alike: distractors are taken closest in length to the right answer
+//! ([`options`]), and none repeats a run of [`COPY_RUN`] words of the ticket, so the
+//! answer is not "the one that echoes the error text".
 
 use std::cmp::Reverse;
 use std::collections::HashSet;
@@ -19,6 +23,28 @@ pub const HEALTHY_FIX: &str = "No fix needed: keep the trust rule as narrow as i
 
 /// Wrong options per cause/fix question.
 const DISTRACTORS: usize = 3;
+
+/// An option sharing this many consecutive words with the ticket copies it.
+pub const COPY_RUN: usize = 4;
+
+/// Lowercase words of `s`, punctuation dropped.
+fn word_list(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// True when `option` repeats [`COPY_RUN`] consecutive words of `ticket`.
+pub fn copies_ticket(option: &str, ticket: &str) -> bool {
+    let o = word_list(option);
+    let t = word_list(ticket);
+    if o.len() < COPY_RUN {
+        return false;
+    }
+    o.windows(COPY_RUN)
+        .any(|run| t.windows(COPY_RUN).any(|tr| tr == run))
+}
 
 /// A scenario with the engine's diagnosis of it.
 #[derive(Clone, Debug)]
@@ -128,6 +154,24 @@ pub fn key_finding(d: &Diagnosis) -> Option<&Finding> {
                 .filter(|f| f.severity != Severity::Info)
                 .min_by_key(rank)
         })
+}
+
+/// The finding a drill asks the cause of: the [`key_finding`], unless its title repeats
+/// the ticket's own words (an STS error title for a ticket that quotes the error) —
+/// then the next finding on the same stage that does not (the mismatch behind the
+/// refusal), so the right cause is never the one that echoes the ticket.
+pub fn drill_finding(case: &Case) -> Option<&Finding> {
+    let d = &case.diagnosis;
+    let key = key_finding(d)?;
+    let ticket = &case.scenario.spec.ticket;
+    if !copies_ticket(key.title, ticket) {
+        return Some(key);
+    }
+    let rank = |f: &&Finding| (f.severity, Reverse(f.risk));
+    d.findings_on(key.stage)
+        .filter(|f| f.severity != Severity::Info && !copies_ticket(f.title, ticket))
+        .min_by_key(rank)
+        .or(Some(key))
 }
 
 /// One of the three questions of a drill.
@@ -250,18 +294,26 @@ fn normalise(s: &str) -> String {
 }
 
 /// The right answer plus up to [`DISTRACTORS`] distinct candidates, shuffled; returns
-/// the options and where the right one landed.
-fn options(right: String, candidates: Vec<String>, rng: &mut SplitMix64) -> (Vec<String>, usize) {
+/// the options and where the right one landed. Candidates that copy the ticket are
+/// skipped; among the rest, those closest in length to the right answer are taken
+/// (ties keep the candidates' shuffled order), so length does not single it out.
+fn options(
+    right: String,
+    candidates: Vec<String>,
+    ticket: &str,
+    rng: &mut SplitMix64,
+) -> (Vec<String>, usize) {
     let mut seen: HashSet<String> = HashSet::from([normalise(&right)]);
-    let mut options = vec![right];
+    let mut pool: Vec<String> = Vec::new();
     for c in candidates {
-        if options.len() > DISTRACTORS {
-            break;
-        }
-        if !c.trim().is_empty() && seen.insert(normalise(&c)) {
-            options.push(c);
+        if !c.trim().is_empty() && !copies_ticket(&c, ticket) && seen.insert(normalise(&c)) {
+            pool.push(c);
         }
     }
+    let len = right.chars().count();
+    pool.sort_by_key(|c| c.chars().count().abs_diff(len));
+    let mut options = vec![right];
+    options.extend(pool.into_iter().take(DISTRACTORS));
     let mut order: Vec<usize> = (0..options.len()).collect();
     rng.shuffle(&mut order);
     let answer = order.iter().position(|&i| i == 0).unwrap_or_default();
@@ -275,7 +327,7 @@ impl Drill {
         // The slug is mixed in so one session seed gives each scenario its own order.
         let mut rng = SplitMix64::new(seed ^ fnv1a(&case.scenario.slug));
         let d = &case.diagnosis;
-        let key = key_finding(d);
+        let key = drill_finding(case);
         let key_id = key.map(|f| f.id);
         // Each other scenario's own key finding first (the cause an engineer would give
         // for that ticket), then its other non-info findings; never the same finding id
@@ -307,13 +359,19 @@ impl Drill {
             Some(f) => (f.title.to_owned(), f.fix.clone()),
             None => (HEALTHY_CAUSE.to_owned(), HEALTHY_FIX.to_owned()),
         };
+        let ticket = &case.scenario.spec.ticket;
         let (cause_options, cause_answer) = options(
             cause,
             pool.iter().map(|f| f.title.to_owned()).collect(),
+            ticket,
             &mut rng,
         );
-        let (fix_options, fix_answer) =
-            options(fix, pool.iter().map(|f| f.fix.clone()).collect(), &mut rng);
+        let (fix_options, fix_answer) = options(
+            fix,
+            pool.iter().map(|f| f.fix.clone()).collect(),
+            ticket,
+            &mut rng,
+        );
 
         let mut stage_options: Vec<Option<Stage>> = Stage::ALL.into_iter().map(Some).collect();
         stage_options.push(None);

@@ -5,6 +5,14 @@
 //! the same directory, fsync, rename — and a file that does not parse is renamed aside
 //! (`progress.json.corrupt-<unix-ts>`) and reported as a [`ProgressWarning`]: losing a
 //! learner's streak is bad, crashing their session over it is worse.
+//!
+//! It also carries what spaced repetition needs across sessions: mastery per topic and
+//! per stage ([`Mastery`]), and a Leitner box per question answered ([`Progress::boxes`]):
+//! a miss sends the question to box 0, a right answer moves it up one. The wrap-up asks
+//! the lowest boxes first ([`Progress::due_questions`]), so missed topics come back.
+//!
+//! Nothing here reads the clock: callers pass the time (the TUI gets it from its run
+//! loop), and writing is the caller's choice of when ([`ProgressStore::save`]).
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -15,8 +23,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+use super::bank::Question;
 use super::drill::DrillGrade;
+use super::recall::Recall;
 use super::wrapup::WrapUpScore;
+use crate::vocabulary::Stage;
 
 /// The file's name inside the data directory.
 pub const PROGRESS_FILE: &str = "progress.json";
@@ -56,6 +67,39 @@ pub struct ScenarioProgress {
     pub questions_best: Option<DrillResult>,
 }
 
+/// How often a topic or stage was asked and answered right.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mastery {
+    pub asked: u32,
+    pub right: u32,
+}
+
+impl Mastery {
+    /// Right answers in percent (0 when never asked).
+    pub fn percent(self) -> u32 {
+        (self.right * 100).checked_div(self.asked).unwrap_or(0)
+    }
+
+    fn record(&mut self, right: bool) {
+        self.asked = self.asked.saturating_add(1);
+        self.right = self.right.saturating_add(u32::from(right));
+    }
+}
+
+/// One finished recall drill.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecallRecord {
+    /// Stages in their right place, of five.
+    pub order: u32,
+    /// Evidence that proves the stage named, of five.
+    pub evidence: u32,
+    pub seconds: u64,
+}
+
+/// The highest Leitner box: a question there has been answered right this many times
+/// in a row since its last miss.
+pub const TOP_BOX: u8 = 4;
+
 /// One finished wrap-up.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WrapUpRecord {
@@ -76,6 +120,19 @@ pub struct Progress {
     pub scenarios: BTreeMap<String, ScenarioProgress>,
     #[serde(default)]
     pub wrap_ups: Vec<WrapUpRecord>,
+    /// Mastery by question topic (`claims`, `risk`…, `scenario`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub topics: BTreeMap<String, Mastery>,
+    /// Mastery by stage (`workflow` … `audit`): questions that name one, and the stage
+    /// step of drills.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub stages: BTreeMap<String, Mastery>,
+    /// Finished 90-second recall drills, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recalls: Vec<RecallRecord>,
+    /// Leitner box (0 = missed last time … [`TOP_BOX`]) by question id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub boxes: BTreeMap<String, u8>,
 }
 
 impl Default for Progress {
@@ -84,6 +141,10 @@ impl Default for Progress {
             version: VERSION,
             scenarios: BTreeMap::new(),
             wrap_ups: Vec::new(),
+            topics: BTreeMap::new(),
+            stages: BTreeMap::new(),
+            recalls: Vec::new(),
+            boxes: BTreeMap::new(),
         }
     }
 }
@@ -112,6 +173,61 @@ impl Progress {
             entry.best = Some(result);
         }
         entry.completed |= grade.perfect();
+    }
+
+    /// Record one answered question: its topic's and stage's mastery and its box.
+    pub fn record_answer(&mut self, question: &Question, right: bool) {
+        self.topics
+            .entry(question.topic.clone())
+            .or_default()
+            .record(right);
+        if let Some(stage) = question.stage() {
+            self.record_stage(stage, right);
+        }
+        let slot = self.boxes.entry(question.id.clone()).or_insert(0);
+        *slot = if right { (*slot + 1).min(TOP_BOX) } else { 0 };
+    }
+
+    /// Record a finished recall drill; each slot also counts for its stage's mastery.
+    pub fn record_recall(&mut self, recall: &Recall) {
+        let score = recall.score();
+        self.recalls.push(RecallRecord {
+            order: score.order,
+            evidence: score.evidence,
+            seconds: score.seconds,
+        });
+        for (i, stage) in Stage::ALL.into_iter().enumerate() {
+            self.record_stage(stage, recall.stage_right(i) && recall.evidence_right(i));
+        }
+    }
+
+    /// Record one answer about a stage (a drill's "where does evidence stop").
+    pub fn record_stage(&mut self, stage: Stage, right: bool) {
+        self.stages
+            .entry(stage.name().to_owned())
+            .or_default()
+            .record(right);
+    }
+
+    /// Question ids answered before and not yet mastered, lowest box first (missed
+    /// last time first), ties by id: what a wrap-up should ask again.
+    pub fn due_questions(&self) -> Vec<&str> {
+        let mut due: Vec<(&u8, &String)> = self
+            .boxes
+            .iter()
+            .filter(|&(_, b)| *b < TOP_BOX)
+            .map(|(id, b)| (b, id))
+            .collect();
+        due.sort();
+        due.into_iter().map(|(_, id)| id.as_str()).collect()
+    }
+
+    /// Topics by mastery, weakest first (never-asked topics are not listed).
+    pub fn weakest_topics(&self) -> Vec<(&str, Mastery)> {
+        let mut topics: Vec<(&str, Mastery)> =
+            self.topics.iter().map(|(t, m)| (t.as_str(), *m)).collect();
+        topics.sort_by_key(|(t, m)| (m.percent(), *t));
+        topics
     }
 
     /// Record the score on `slug`'s own questions, all answered.
@@ -415,6 +531,34 @@ mod tests {
         assert_eq!(s.questions_best.unwrap().correct, 2);
         assert_eq!(s.questions_last.unwrap().correct, 1);
         assert_eq!(s.attempts, 0, "attempts count drills");
+    }
+
+    #[test]
+    fn a_miss_sends_a_question_to_box_zero_and_it_comes_back_first() {
+        let q = |id: &str, topic: &str| Question {
+            id: id.to_owned(),
+            topic: topic.to_owned(),
+            stage: Some("trust".to_owned()),
+            prompt: "p".to_owned(),
+            options: vec!["a".into(), "b".into(), "c".into(), "d".into()],
+            answer: 0,
+            why: "w".to_owned(),
+            scenario: None,
+        };
+        let mut p = Progress::default();
+        p.record_answer(&q("x", "claims"), true);
+        p.record_answer(&q("y", "risk"), false);
+        p.record_answer(&q("z", "risk"), true);
+        assert_eq!(p.due_questions(), ["y", "x", "z"]);
+        assert_eq!(p.weakest_topics()[0].0, "risk");
+        assert_eq!(p.stages["trust"], Mastery { asked: 3, right: 2 });
+        for _ in 0..TOP_BOX {
+            p.record_answer(&q("x", "claims"), true);
+        }
+        assert!(!p.due_questions().contains(&"x"), "mastered");
+        // Old files (no mastery) still read.
+        let old: Progress = serde_json::from_str(r#"{"version":1}"#).unwrap();
+        assert!(old.boxes.is_empty());
     }
 
     #[test]

@@ -3,6 +3,10 @@
 //! lists the answer wherever it likes), scored, and passed at [`PASS_PERCENT`]. Up to
 //! [`MAX_SCENARIO_QUESTIONS`] of them may be the scenarios' own questions.
 //!
+//! Spaced repetition: [`WrapUp::draw_due`] first asks up to [`MAX_DUE`] questions the
+//! progress file says are due (missed last time, or not yet mastered), from different
+//! topics, then fills up round-robin as before; the learner's missed topics come back.
+//!
 //! A [`WrapUp`] is any scored run of multiple-choice questions: a drill asks its
 //! scenario's own questions with one too ([`WrapUp::in_order`]).
 
@@ -19,6 +23,9 @@ pub const PASS_PERCENT: usize = 70;
 /// in the built-in bank) are what the wrap-up assesses: with two scenario questions,
 /// eight of the ten still come one per bank topic.
 pub const MAX_SCENARIO_QUESTIONS: usize = 2;
+
+/// The most due questions one wrap-up asks again: half, so it still spreads.
+pub const MAX_DUE: usize = WRAP_UP_SIZE / 2;
 
 /// A question as drawn: its options in the order shown and where the answer went.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,9 +95,32 @@ impl WrapUp {
     /// scenarios where possible. With no scenario questions it draws exactly what
     /// [`WrapUp::draw`] always drew for the seed.
     pub fn draw_with(bank: &Bank, scenario: &[Question], seed: u64, count: usize) -> WrapUp {
+        WrapUp::draw_due(bank, scenario, &[], seed, count)
+    }
+
+    /// [`WrapUp::draw_with`], asking first up to [`MAX_DUE`] of `due` (question ids,
+    /// most urgent first; unknown ids are skipped), one per topic.
+    pub fn draw_due(
+        bank: &Bank,
+        scenario: &[Question],
+        due: &[&str],
+        seed: u64,
+        count: usize,
+    ) -> WrapUp {
         let extra = MAX_SCENARIO_QUESTIONS.min(scenario.len()).min(count);
         let from_bank = count - extra;
         let mut rng = SplitMix64::new(seed);
+        let mut picked: Vec<&Question> = Vec::with_capacity(count);
+        for id in due {
+            if picked.len() >= MAX_DUE.min(from_bank) {
+                break;
+            }
+            if let Some(q) = bank.get(id)
+                && picked.iter().all(|p| p.topic != q.topic)
+            {
+                picked.push(q);
+            }
+        }
         let mut topics: Vec<Vec<&Question>> = bank
             .topics()
             .into_iter()
@@ -100,7 +130,14 @@ impl WrapUp {
         for group in &mut topics {
             rng.shuffle(group);
         }
-        let mut picked: Vec<&Question> = Vec::with_capacity(count);
+        // Topics already asked through a due question go last, and nothing is asked twice.
+        for group in &mut topics {
+            group.retain(|q| !picked.iter().any(|p| std::ptr::eq(*p, *q)));
+        }
+        topics.sort_by_key(|g| {
+            g.first()
+                .is_some_and(|q| picked.iter().any(|p| p.topic == q.topic))
+        });
         let mut round = 0;
         while picked.len() < from_bank {
             let before = picked.len();
@@ -177,6 +214,13 @@ impl WrapUp {
         self.answers.iter().all(Option::is_some)
     }
 
+    /// The questions answered wrong (or not at all), in the order asked: the review.
+    pub fn missed(&self) -> Vec<usize> {
+        (0..self.questions.len())
+            .filter(|&i| !self.is_right(i))
+            .collect()
+    }
+
     pub fn score(&self) -> WrapUpScore {
         WrapUpScore {
             correct: (0..self.questions.len())
@@ -209,6 +253,35 @@ mod tests {
         for q in &a.questions {
             assert_eq!(q.options[q.answer], q.question.options[q.question.answer]);
         }
+    }
+
+    #[test]
+    fn due_questions_come_first_and_spread_over_topics() {
+        let bank = builtin_bank().unwrap();
+        let qs = bank.questions();
+        // Two due questions of one topic and one of another: one per topic is asked.
+        let same: Vec<&str> = qs
+            .iter()
+            .filter(|q| q.topic == "vault")
+            .take(2)
+            .map(|q| q.id.as_str())
+            .collect();
+        let other = qs.iter().find(|q| q.topic == "gcp").unwrap().id.as_str();
+        let due = [same[0], same[1], other];
+        for seed in 0..20 {
+            let w = WrapUp::draw_due(&bank, &[], &due, seed, WRAP_UP_SIZE);
+            let ids: Vec<&str> = w.questions.iter().map(|q| q.question.id.as_str()).collect();
+            assert!(ids.contains(&same[0]) && ids.contains(&other), "{ids:?}");
+            assert!(
+                !ids.contains(&same[1]),
+                "one due question per topic: {ids:?}"
+            );
+            let distinct: std::collections::HashSet<_> = ids.iter().collect();
+            assert_eq!(distinct.len(), WRAP_UP_SIZE);
+        }
+        let mut w = WrapUp::draw(&bank, 3, WRAP_UP_SIZE);
+        w.answer(0, w.questions[0].answer);
+        assert_eq!(w.missed(), (1..WRAP_UP_SIZE).collect::<Vec<_>>());
     }
 
     #[test]

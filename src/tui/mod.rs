@@ -349,8 +349,13 @@ fn run_session(mut session: Session, initial: Vec<Effect>, options: TuiOptions) 
             if last_tick.elapsed() >= TICK {
                 last_tick = Instant::now();
                 update(&mut session.app, Message::Tick);
-                if let Some(p) = session.practice.as_deref_mut() {
-                    practice::tick(p, Instant::now());
+                // The run loop reads the clock; practice's update only receives it.
+                let effects = match session.practice.as_deref_mut() {
+                    Some(p) => practice::tick(p, Instant::now(), unix_now()),
+                    None => Vec::new(),
+                };
+                if practice_effects(&mut session, effects, &mut clipboard, &mut pending) {
+                    return Ok(());
                 }
             }
         }
@@ -405,17 +410,45 @@ fn practice_events(
         let Some(p) = session.practice.as_deref_mut() else {
             return true;
         };
-        match practice::handle_event(p, event, Instant::now()) {
-            practice::PracticeAction::None => {}
-            practice::PracticeAction::Quit => return true,
-            practice::PracticeAction::Leave => {
+        let effects = practice::handle_event(p, event);
+        if practice_effects(session, effects, clipboard, pending) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Unix seconds now, for practice's dates (the wall clock is read here, in the run
+/// loop, never in practice's `update`).
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or_default()
+}
+
+/// Carry out practice's effects: the progress file (through `perform_store`), the
+/// clipboard, a trace in the triage view, leaving; true when the session should end.
+fn practice_effects(
+    session: &mut Session,
+    effects: Vec<practice::PracticeEffect>,
+    clipboard: &mut Clipboard,
+    pending: &mut Vec<Effect>,
+) -> bool {
+    let Some(p) = session.practice.as_deref_mut() else {
+        return false;
+    };
+    for effect in practice::perform_store(p, effects) {
+        match effect {
+            practice::PracticeEffect::Quit => return true,
+            practice::PracticeEffect::Leave => {
                 if session.practice_from_triage {
                     session.screen = Screen::Triage;
                 } else {
                     return true;
                 }
             }
-            practice::PracticeAction::Trace { diagnosis, source } => {
+            practice::PracticeEffect::Trace { diagnosis, source } => {
                 let (width, height) = (session.app.width, session.app.height);
                 let mut traced = App::new(
                     *diagnosis,
@@ -433,15 +466,19 @@ fn practice_events(
                 session.screen = Screen::Triage;
                 pending.clear();
             }
-            practice::PracticeAction::Copy { text, what } => {
+            practice::PracticeEffect::Copy { text, what } => {
                 let mut stdout = io::stdout();
                 let said = match clipboard.copy(&text, &mut stdout) {
                     Ok(route) => format!("copied {what} {}", route.describe()),
                     Err(why) => format!("could not copy {what}: {why}"),
                 };
                 let _ = stdout.flush();
-                p.set_status(said);
+                if let Some(p) = session.practice.as_deref_mut() {
+                    p.set_status(said);
+                }
             }
+            // `perform_store` carried these out.
+            practice::PracticeEffect::Save(_) | practice::PracticeEffect::ResetProgress => {}
         }
     }
     false

@@ -37,6 +37,11 @@ impl Doc {
         self.lines.push(Line::raw(""));
     }
 
+    /// Rows added so far (after wrapping).
+    pub fn rows(&self) -> usize {
+        self.lines.len()
+    }
+
     /// A bold heading.
     pub fn heading(&mut self, text: &str) {
         self.text(text, Style::new().add_modifier(Modifier::BOLD));
