@@ -6,12 +6,13 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{DecodeFormat, Exit, FailOn, LintArgs, Streams, finish_output, read_input};
+use super::config::{self, Config};
+use super::{Exit, FailOn, LintArgs, LintFormat, Streams, finish_output, read_input};
 use oidc_triage::diagnosis::{Risk, Severity};
 use oidc_triage::evidence::ArtifactKind;
 use oidc_triage::evidence::policy::lint_sources;
 use oidc_triage::policy::{RuleReview, review};
-use oidc_triage::report::{Palette, json};
+use oidc_triage::report::{Palette, json, sarif};
 use oidc_triage::text::escape_control as esc;
 use oidc_triage::token::Cloud;
 
@@ -41,12 +42,13 @@ struct LintReport {
     errors: Vec<InputError>,
 }
 
-/// The lowest risk that fails the run at `--fail-on`.
-pub(super) fn threshold(fail_on: FailOn) -> Risk {
+/// The lowest risk that fails the run at `--fail-on` (`None`: none does).
+pub(super) fn threshold(fail_on: FailOn) -> Option<Risk> {
     match fail_on {
-        FailOn::High => Risk::High,
-        FailOn::Medium => Risk::Medium,
-        FailOn::Low => Risk::Low,
+        FailOn::High => Some(Risk::High),
+        FailOn::Medium => Some(Risk::Medium),
+        FailOn::Low => Some(Risk::Low),
+        FailOn::Never => None,
     }
 }
 
@@ -121,7 +123,7 @@ fn write_text(out: &mut dyn Write, report: &LintReport, p: Palette) -> io::Resul
 }
 
 /// Run `lint`.
-pub fn lint(args: &LintArgs, streams: &mut Streams<'_>) -> Exit {
+pub fn lint(args: &LintArgs, config: &Config, streams: &mut Streams<'_>) -> Exit {
     let sources = lint_sources();
     let mut report = LintReport {
         schema: LINT_SCHEMA,
@@ -184,14 +186,31 @@ pub fn lint(args: &LintArgs, streams: &mut Streams<'_>) -> Exit {
         return Exit::Usage;
     }
     let palette = streams.palette(args.common.color);
-    let written = match args.format {
-        DecodeFormat::Text => write_text(&mut *streams.stdout, &report, palette),
-        DecodeFormat::Json => json::write_json(&mut *streams.stdout, &report),
+    let judged = config::Judged::new(config, config::today(args.common.now));
+    let findings = || {
+        report
+            .configurations
+            .iter()
+            .flat_map(|c| &c.rules)
+            .flat_map(|r| &r.findings)
     };
-    let exit = if report
-        .max_risk
-        .is_some_and(|r| r >= threshold(args.fail_on))
-    {
+    let suppressions = judged.report(findings());
+    let written = match args.format {
+        LintFormat::Text => write_text(&mut *streams.stdout, &report, palette)
+            .and_then(|()| config::write_text(&mut *streams.stdout, &suppressions)),
+        LintFormat::Json => super::with_suppressions(&report, &suppressions)
+            .and_then(|value| json::write_json(&mut *streams.stdout, &value)),
+        LintFormat::Sarif => {
+            let results = super::sarif_results(&judged, findings());
+            sarif::write_sarif(&mut *streams.stdout, &results, env!("CARGO_PKG_VERSION"))
+        }
+    };
+    let counted_risk = findings()
+        .filter(|f| !judged.suppressed(f))
+        .filter_map(|f| f.risk)
+        .max();
+    let fail_on = args.fail_on.unwrap_or(FailOn::High);
+    let exit = if threshold(fail_on).is_some_and(|t| counted_risk >= Some(t)) {
         Exit::Failure
     } else {
         Exit::Ok
