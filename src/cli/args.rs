@@ -192,6 +192,17 @@ pub struct CommonArgs {
     /// Read no config file.
     #[arg(long, global = true)]
     pub no_config: bool,
+    /// Fetch the issuer's JWKS over the network (opt-in; never the default): OIDC
+    /// discovery from the token's `iss`, https only, known CI issuers or
+    /// `--allow-issuer` only, cached under the XDG cache folder. The token is never sent.
+    #[arg(long, global = true, conflicts_with = "jwks")]
+    pub fetch_jwks: bool,
+    /// Also trust this issuer (or any below it, `URL/…`) for `--fetch-jwks`.
+    #[arg(long, value_name = "URL", global = true)]
+    pub allow_issuer: Vec<String>,
+    /// Trust only this CA (PEM) for `--fetch-jwks` (tests and private CAs).
+    #[arg(long, value_name = "FILE", global = true, hide = true)]
+    pub ca_file: Option<PathBuf>,
 }
 
 /// The clock skew allowed when neither `--skew` nor the config file sets one.

@@ -3,6 +3,8 @@
 
 mod args;
 pub mod config;
+#[cfg(feature = "fetch")]
+mod fetch;
 mod lint;
 mod scenarios;
 mod schema;
@@ -68,6 +70,43 @@ pub fn load_jwks(path: &Path) -> Result<(String, Arc<Jwks>), String> {
     Jwks::parse(&input.bytes)
         .map(|jwks| (input.name.clone(), Arc::new(jwks)))
         .map_err(|e| format!("--jwks {}: {e}", input.name))
+}
+
+/// The `iss` of the token or claim set in these bytes, if any.
+fn issuer_of(bytes: &[u8]) -> Option<String> {
+    Claims::sniff(bytes)
+        .or_else(|| Token::from_input(bytes).ok().map(|t| t.claims))
+        .and_then(|c| c.issuer().map(str::to_owned))
+}
+
+/// With `--fetch-jwks`, the issuer's JWKS (fetched or cached; the note goes to stderr);
+/// `None` without it.
+#[allow(clippy::unnecessary_wraps)]
+fn fetched_jwks(
+    common: &CommonArgs,
+    issuer: Option<String>,
+    streams: &mut Streams<'_>,
+) -> Result<Option<(String, Arc<Jwks>)>, String> {
+    if !common.fetch_jwks {
+        return Ok(None);
+    }
+    #[cfg(feature = "fetch")]
+    {
+        let issuer = issuer.ok_or_else(|| fetch::FetchError::NoIssuer.to_string())?;
+        let options = fetch::FetchOptions {
+            allow: common.allow_issuer.clone(),
+            ca_file: common.ca_file.clone(),
+            now: oidc_triage::clock::Clock::wall().now,
+        };
+        let fetched = fetch::fetch_jwks(&issuer, &options).map_err(|e| e.to_string())?;
+        streams.error(&fetched.note);
+        Ok(Some((fetched.name, fetched.jwks)))
+    }
+    #[cfg(not(feature = "fetch"))]
+    {
+        let _ = (issuer, streams);
+        Err("--fetch-jwks: this build has no network support (feature `fetch`)".into())
+    }
 }
 
 /// Options for the engine from the common flags.
@@ -164,6 +203,13 @@ fn decode(args: &DecodeArgs, streams: &mut Streams<'_>) -> Exit {
         }
     };
     let jwks = match args.common.jwks.as_deref().map(load_jwks).transpose() {
+        Ok(None) => match fetched_jwks(&args.common, issuer_of(&input.bytes), streams) {
+            Ok(jwks) => jwks,
+            Err(message) => {
+                streams.error(&message);
+                return Exit::Usage;
+            }
+        },
         Ok(jwks) => jwks,
         Err(message) => {
             streams.error(&message);
@@ -260,6 +306,17 @@ fn diagnose(args: &DiagnoseArgs, config: &config::Config, streams: &mut Streams<
     }
     for message in &unreadable {
         streams.error(message);
+    }
+    let mut options = options;
+    if options.jwks.is_none() {
+        let issuer = inputs.iter().find_map(|i| issuer_of(&i.bytes));
+        match fetched_jwks(&args.common, issuer, streams) {
+            Ok(jwks) => options.jwks = jwks,
+            Err(message) => {
+                streams.error(&message);
+                return Exit::Usage;
+            }
+        }
     }
     let diagnosis = diagnose_inputs(&inputs, &options);
     if !diagnosis.has_usable_input() {
