@@ -226,6 +226,38 @@ fn discovery_fetches_the_keys_verifies_and_caches_without_sending_the_token() {
 }
 
 #[test]
+fn diagnose_fetches_the_keys_of_the_token_it_is_given() {
+    let key = common::ec_key("loopback-7");
+    let server = start(discovery(common::jwks(&[&key])));
+    let case = Case::new(&server.url(), &key);
+    let url = server.url();
+    let out = Command::new(env!("CARGO_BIN_EXE_oidc-triage"))
+        .current_dir(case.dir.path())
+        .env("XDG_CACHE_HOME", case.dir.path().join("cache"))
+        .args(["diagnose", "token.jwt", "--format", "json", "--no-config"])
+        .args(["--fetch-jwks", "--allow-issuer", &url])
+        .arg("--ca-file")
+        .arg({
+            let ca = case.dir.path().join("ca.pem");
+            std::fs::write(&ca, &server.ca_pem).unwrap();
+            ca
+        })
+        .output()
+        .unwrap();
+    let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = d["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert!(!ids.contains(&"token.signature-unchecked"), "{ids:?}");
+    assert!(!ids.iter().any(|i| i.contains("signature")), "{ids:?}");
+    assert!(stderr(&out).contains("fetched"), "{}", stderr(&out));
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[test]
 fn an_issuer_off_the_allowlist_is_never_asked() {
     let key = common::ec_key("loopback-2");
     let server = start(discovery(common::jwks(&[&key])));

@@ -227,7 +227,11 @@ fn lines_become_regions_and_paths_logical_locations() {
     // A rule with a https source has it as helpUri.
     let rule = &log["runs"][0]["tool"]["driver"]["rules"][0];
     if let Some(uri) = rule.get("helpUri") {
-        assert!(uri.as_str().unwrap().starts_with("https://"));
+        let uri = uri.as_str().unwrap();
+        assert!(uri.starts_with("https://"));
+        // The help lists the sources one a line (newlines kept, not escaped).
+        let help = rule["help"]["text"].as_str().unwrap();
+        assert!(help.contains(&format!("\n- {uri}")), "{help}");
     }
 }
 

@@ -21,7 +21,7 @@ use std::io::{self, Write};
 
 use serde_json::{Map, Value, json};
 
-use crate::text::{escape_control, redact_secrets};
+use crate::text::{escape_control, escape_control_multiline, redact_secrets};
 use crate::vocabulary::catalog::rule;
 use crate::vocabulary::knowledge::knowledge;
 use crate::vocabulary::{Evidence, Finding, Risk, Severity};
@@ -153,7 +153,8 @@ fn rule_descriptor(id: &str, f: &Finding) -> Value {
     let mut descriptor = Map::new();
     descriptor.insert("id".into(), json!(id));
     descriptor.insert("shortDescription".into(), json!({ "text": clean(title) }));
-    descriptor.insert("help".into(), json!({ "text": clean(&help) }));
+    let help = escape_control_multiline(&redact_secrets(&help)).into_owned();
+    descriptor.insert("help".into(), json!({ "text": help }));
     if let Some(uri) = sources.iter().find(|s| s.starts_with("https://")) {
         descriptor.insert("helpUri".into(), json!(uri));
     }
