@@ -122,6 +122,25 @@ fn write_text(out: &mut dyn Write, report: &LintReport, p: Palette) -> io::Resul
     writeln!(out, "highest risk: {max}")
 }
 
+fn config_risk(c: &Configuration) -> Option<Risk> {
+    c.rules
+        .iter()
+        .flat_map(|r| &r.findings)
+        .filter_map(|f| f.risk)
+        .max()
+}
+
+/// One line per configuration, riskiest first (org-wide lint).
+fn write_table(out: &mut dyn Write, report: &LintReport, p: Palette) -> io::Result<()> {
+    writeln!(out, "{}", p.bold("risk    findings  configuration"))?;
+    for c in &report.configurations {
+        let risk = config_risk(c).map_or("none", Risk::name);
+        let n: usize = c.rules.iter().map(|r| r.findings.len()).sum();
+        writeln!(out, "{risk:<7} {n:>8}  {}", esc(&c.description))?;
+    }
+    writeln!(out)
+}
+
 /// Run `lint`.
 pub fn lint(args: &LintArgs, config: &Config, streams: &mut Streams<'_>) -> Exit {
     let sources = lint_sources();
@@ -131,6 +150,7 @@ pub fn lint(args: &LintArgs, config: &Config, streams: &mut Streams<'_>) -> Exit
         configurations: Vec::new(),
         errors: Vec::new(),
     };
+    let (mut org, mut org_skipped) = (false, 0usize);
     for name in &args.inputs {
         let input = match read_input(name, &mut *streams.stdin) {
             Ok(input) => input,
@@ -142,6 +162,42 @@ pub fn lint(args: &LintArgs, config: &Config, streams: &mut Streams<'_>) -> Exit
                 continue;
             }
         };
+        if let Some(export) = super::org::expand(&input) {
+            org_skipped += export.skipped;
+            org = true;
+            for role in export.roles {
+                let loaded = sources
+                    .iter()
+                    .find_map(|s| s.load(&role.input).map(|r| (s.kind(), r)));
+                match loaded {
+                    Some((kind, Ok(config))) => {
+                        let mut rules = review(config.as_ref(), &input.name);
+                        for rule in &mut rules {
+                            rule.locator = super::org::relocate(&rule.locator, &role.path);
+                            for e in rule.findings.iter_mut().flat_map(|f| &mut f.evidence) {
+                                e.locator = super::org::relocate(&e.locator, &role.path);
+                            }
+                        }
+                        report.configurations.push(Configuration {
+                            artifact: input.name.clone(),
+                            kind,
+                            cloud: config.cloud(),
+                            description: config.describe(),
+                            rules,
+                        });
+                    }
+                    Some((_, Err(e))) => report.errors.push(InputError {
+                        artifact: format!("{} {}", input.name, role.path),
+                        error: esc(&e.to_string()).into_owned(),
+                    }),
+                    None => report.errors.push(InputError {
+                        artifact: format!("{} {}", input.name, role.path),
+                        error: "not a trust policy".into(),
+                    }),
+                }
+            }
+            continue;
+        }
         let loaded = sources
             .iter()
             .find_map(|s| s.load(&input).map(|r| (s.kind(), r)));
@@ -181,6 +237,17 @@ pub fn lint(args: &LintArgs, config: &Config, streams: &mut Streams<'_>) -> Exit
     for e in &report.errors {
         streams.error(&format!("{}: {}", e.artifact, e.error));
     }
+    if org {
+        // An account export: riskiest roles first (stable within a risk).
+        report
+            .configurations
+            .sort_by_key(|c| std::cmp::Reverse(config_risk(c)));
+        if org_skipped > 0 {
+            streams.error(&format!(
+                "{org_skipped} role(s) without a federated trust statement skipped"
+            ));
+        }
+    }
     if report.configurations.is_empty() {
         streams.error("no trust configuration to lint");
         return Exit::Usage;
@@ -196,8 +263,13 @@ pub fn lint(args: &LintArgs, config: &Config, streams: &mut Streams<'_>) -> Exit
     };
     let suppressions = judged.report(findings());
     let written = match args.format {
-        LintFormat::Text => write_text(&mut *streams.stdout, &report, palette)
-            .and_then(|()| config::write_text(&mut *streams.stdout, &suppressions)),
+        LintFormat::Text => (if org {
+            write_table(&mut *streams.stdout, &report, palette)
+        } else {
+            Ok(())
+        })
+        .and_then(|()| write_text(&mut *streams.stdout, &report, palette))
+        .and_then(|()| config::write_text(&mut *streams.stdout, &suppressions)),
         LintFormat::Json => super::with_suppressions(&report, &suppressions)
             .and_then(|value| json::write_json(&mut *streams.stdout, &value)),
         LintFormat::Sarif => {

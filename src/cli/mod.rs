@@ -6,6 +6,7 @@ pub mod config;
 #[cfg(feature = "fetch")]
 mod fetch;
 mod lint;
+mod org;
 mod scenarios;
 mod schema;
 
