@@ -47,6 +47,12 @@ pub enum Command {
     },
     /// Print the man page (roff).
     Man,
+    /// Print a published JSON Schema of an output: decode, diagnosis, lint or scenarios
+    /// (`oidc-triage/NAME/v1`).
+    Schema {
+        #[arg(value_name = "NAME")]
+        name: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -93,11 +99,12 @@ pub struct LintArgs {
     /// provider, Vault JWT role (`-` reads stdin).
     #[arg(value_name = "POLICY", required = true)]
     pub inputs: Vec<String>,
-    #[arg(long, value_enum, default_value_t = DecodeFormat::Text)]
-    pub format: DecodeFormat,
-    /// Exit 1 when a finding has this risk or higher.
-    #[arg(long, value_enum, default_value_t = FailOn::High)]
-    pub fail_on: FailOn,
+    #[arg(long, value_enum, default_value_t = LintFormat::Text)]
+    pub format: LintFormat,
+    /// Exit 1 when a finding has this risk or higher [default: high, or the config
+    /// file's `fail-on`].
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<FailOn>,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -154,6 +161,9 @@ pub enum FailOn {
     High,
     Medium,
     Low,
+    /// Report only: risks never fail the run (monitor mode, e.g. for a first SARIF
+    /// upload).
+    Never,
 }
 
 /// Flags every command shares.
@@ -165,9 +175,9 @@ pub struct CommonArgs {
     /// Fix the clock (RFC 3339), e.g. the time of the failing run.
     #[arg(long, value_name = "RFC3339", value_parser = parse_now, global = true)]
     pub now: Option<i64>,
-    /// Allowed clock skew in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(i64).range(0..=86_400), global = true)]
-    pub skew: i64,
+    /// Allowed clock skew in seconds [default: 60, or the config file's `skew`].
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(i64).range(0..=86_400), global = true)]
+    pub skew: Option<i64>,
     /// Colour: auto honours NO_COLOR and a non-terminal stdout.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
@@ -175,6 +185,34 @@ pub struct CommonArgs {
     /// adds your own messages, causes, fixes and commands to the built-in ones.
     #[arg(long, value_name = "DIR", global = true)]
     pub knowledge: Option<PathBuf>,
+    /// The config file (default: the nearest `.oidc-triage.toml` at or above the
+    /// working directory).
+    #[arg(long, value_name = "FILE", global = true, conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Read no config file.
+    #[arg(long, global = true)]
+    pub no_config: bool,
+    /// Fetch the issuer's JWKS over the network (opt-in; never the default): OIDC
+    /// discovery from the token's `iss`, https only, known CI issuers or
+    /// `--allow-issuer` only, cached under the XDG cache folder. The token is never sent.
+    #[arg(long, global = true, conflicts_with = "jwks")]
+    pub fetch_jwks: bool,
+    /// Also trust this issuer (or any below it, `URL/…`) for `--fetch-jwks`.
+    #[arg(long, value_name = "URL", global = true)]
+    pub allow_issuer: Vec<String>,
+    /// Trust only this CA (PEM) for `--fetch-jwks` (tests and private CAs).
+    #[arg(long, value_name = "FILE", global = true, hide = true)]
+    pub ca_file: Option<PathBuf>,
+}
+
+/// The clock skew allowed when neither `--skew` nor the config file sets one.
+pub const DEFAULT_SKEW: i64 = 60;
+
+impl CommonArgs {
+    /// The allowed clock skew in seconds.
+    pub fn skew(&self) -> i64 {
+        self.skew.unwrap_or(DEFAULT_SKEW)
+    }
 }
 
 /// TUI-only flags.
@@ -197,6 +235,16 @@ pub enum OutputFormat {
     Text,
     Json,
     Markdown,
+    /// SARIF 2.1.0, for code-scanning uploads.
+    Sarif,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LintFormat {
+    Text,
+    Json,
+    /// SARIF 2.1.0, for code-scanning uploads.
+    Sarif,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

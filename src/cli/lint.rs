@@ -6,12 +6,13 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{DecodeFormat, Exit, FailOn, LintArgs, Streams, finish_output, read_input};
+use super::config::{self, Config};
+use super::{Exit, FailOn, LintArgs, LintFormat, Streams, finish_output, read_input};
 use oidc_triage::diagnosis::{Risk, Severity};
 use oidc_triage::evidence::ArtifactKind;
 use oidc_triage::evidence::policy::lint_sources;
 use oidc_triage::policy::{RuleReview, review};
-use oidc_triage::report::{Palette, json};
+use oidc_triage::report::{Palette, json, sarif};
 use oidc_triage::text::escape_control as esc;
 use oidc_triage::token::Cloud;
 
@@ -41,12 +42,13 @@ struct LintReport {
     errors: Vec<InputError>,
 }
 
-/// The lowest risk that fails the run at `--fail-on`.
-pub(super) fn threshold(fail_on: FailOn) -> Risk {
+/// The lowest risk that fails the run at `--fail-on` (`None`: none does).
+pub(super) fn threshold(fail_on: FailOn) -> Option<Risk> {
     match fail_on {
-        FailOn::High => Risk::High,
-        FailOn::Medium => Risk::Medium,
-        FailOn::Low => Risk::Low,
+        FailOn::High => Some(Risk::High),
+        FailOn::Medium => Some(Risk::Medium),
+        FailOn::Low => Some(Risk::Low),
+        FailOn::Never => None,
     }
 }
 
@@ -120,8 +122,27 @@ fn write_text(out: &mut dyn Write, report: &LintReport, p: Palette) -> io::Resul
     writeln!(out, "highest risk: {max}")
 }
 
+fn config_risk(c: &Configuration) -> Option<Risk> {
+    c.rules
+        .iter()
+        .flat_map(|r| &r.findings)
+        .filter_map(|f| f.risk)
+        .max()
+}
+
+/// One line per configuration, riskiest first (org-wide lint).
+fn write_table(out: &mut dyn Write, report: &LintReport, p: Palette) -> io::Result<()> {
+    writeln!(out, "{}", p.bold("risk    findings  configuration"))?;
+    for c in &report.configurations {
+        let risk = config_risk(c).map_or("none", Risk::name);
+        let n: usize = c.rules.iter().map(|r| r.findings.len()).sum();
+        writeln!(out, "{risk:<7} {n:>8}  {}", esc(&c.description))?;
+    }
+    writeln!(out)
+}
+
 /// Run `lint`.
-pub fn lint(args: &LintArgs, streams: &mut Streams<'_>) -> Exit {
+pub fn lint(args: &LintArgs, config: &Config, streams: &mut Streams<'_>) -> Exit {
     let sources = lint_sources();
     let mut report = LintReport {
         schema: LINT_SCHEMA,
@@ -129,6 +150,7 @@ pub fn lint(args: &LintArgs, streams: &mut Streams<'_>) -> Exit {
         configurations: Vec::new(),
         errors: Vec::new(),
     };
+    let (mut org, mut org_skipped) = (false, 0usize);
     for name in &args.inputs {
         let input = match read_input(name, &mut *streams.stdin) {
             Ok(input) => input,
@@ -140,6 +162,42 @@ pub fn lint(args: &LintArgs, streams: &mut Streams<'_>) -> Exit {
                 continue;
             }
         };
+        if let Some(export) = super::org::expand(&input) {
+            org_skipped += export.skipped;
+            org = true;
+            for role in export.roles {
+                let loaded = sources
+                    .iter()
+                    .find_map(|s| s.load(&role.input).map(|r| (s.kind(), r)));
+                match loaded {
+                    Some((kind, Ok(config))) => {
+                        let mut rules = review(config.as_ref(), &input.name);
+                        for rule in &mut rules {
+                            rule.locator = super::org::relocate(&rule.locator, &role.path);
+                            for e in rule.findings.iter_mut().flat_map(|f| &mut f.evidence) {
+                                e.locator = super::org::relocate(&e.locator, &role.path);
+                            }
+                        }
+                        report.configurations.push(Configuration {
+                            artifact: input.name.clone(),
+                            kind,
+                            cloud: config.cloud(),
+                            description: config.describe(),
+                            rules,
+                        });
+                    }
+                    Some((_, Err(e))) => report.errors.push(InputError {
+                        artifact: format!("{} {}", input.name, role.path),
+                        error: esc(&e.to_string()).into_owned(),
+                    }),
+                    None => report.errors.push(InputError {
+                        artifact: format!("{} {}", input.name, role.path),
+                        error: "not a trust policy".into(),
+                    }),
+                }
+            }
+            continue;
+        }
         let loaded = sources
             .iter()
             .find_map(|s| s.load(&input).map(|r| (s.kind(), r)));
@@ -179,19 +237,52 @@ pub fn lint(args: &LintArgs, streams: &mut Streams<'_>) -> Exit {
     for e in &report.errors {
         streams.error(&format!("{}: {}", e.artifact, e.error));
     }
+    if org {
+        // An account export: riskiest roles first (stable within a risk).
+        report
+            .configurations
+            .sort_by_key(|c| std::cmp::Reverse(config_risk(c)));
+        if org_skipped > 0 {
+            streams.error(&format!(
+                "{org_skipped} role(s) without a federated trust statement skipped"
+            ));
+        }
+    }
     if report.configurations.is_empty() {
         streams.error("no trust configuration to lint");
         return Exit::Usage;
     }
     let palette = streams.palette(args.common.color);
-    let written = match args.format {
-        DecodeFormat::Text => write_text(&mut *streams.stdout, &report, palette),
-        DecodeFormat::Json => json::write_json(&mut *streams.stdout, &report),
+    let judged = config::Judged::new(config, config::today(args.common.now));
+    let findings = || {
+        report
+            .configurations
+            .iter()
+            .flat_map(|c| &c.rules)
+            .flat_map(|r| &r.findings)
     };
-    let exit = if report
-        .max_risk
-        .is_some_and(|r| r >= threshold(args.fail_on))
-    {
+    let suppressions = judged.report(findings());
+    let written = match args.format {
+        LintFormat::Text => (if org {
+            write_table(&mut *streams.stdout, &report, palette)
+        } else {
+            Ok(())
+        })
+        .and_then(|()| write_text(&mut *streams.stdout, &report, palette))
+        .and_then(|()| config::write_text(&mut *streams.stdout, &suppressions)),
+        LintFormat::Json => super::with_suppressions(&report, &suppressions)
+            .and_then(|value| json::write_json(&mut *streams.stdout, &value)),
+        LintFormat::Sarif => {
+            let results = super::sarif_results(&judged, findings());
+            sarif::write_sarif(&mut *streams.stdout, &results, env!("CARGO_PKG_VERSION"))
+        }
+    };
+    let counted_risk = findings()
+        .filter(|f| !judged.suppressed(f))
+        .filter_map(|f| f.risk)
+        .max();
+    let fail_on = args.fail_on.unwrap_or(FailOn::High);
+    let exit = if threshold(fail_on).is_some_and(|t| counted_risk >= Some(t)) {
         Exit::Failure
     } else {
         Exit::Ok

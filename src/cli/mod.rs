@@ -2,9 +2,14 @@
 //! exits with the returned [`Exit`]; nothing here prints except to those streams.
 
 mod args;
+pub mod config;
+#[cfg(feature = "fetch")]
+mod fetch;
 mod lint;
 mod man;
+mod org;
 mod scenarios;
+mod schema;
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -12,13 +17,13 @@ use std::sync::Arc;
 
 pub use args::{
     Cli, ColorChoice, Command, CommonArgs, DecodeArgs, DecodeFormat, DiagnoseArgs, FailOn,
-    LintArgs, OutputFormat, PracticeArgs, ScenariosArgs, ScenariosCommand,
+    LintArgs, LintFormat, OutputFormat, PracticeArgs, ScenariosArgs, ScenariosCommand,
 };
 
 use oidc_triage::clock::Clock;
 use oidc_triage::diagnosis::{DiagnoseOptions, Diagnosis, StageStatus, diagnose_inputs};
 use oidc_triage::evidence::{Input, InputError};
-use oidc_triage::report::{Palette, json, markdown, text};
+use oidc_triage::report::{Palette, json, markdown, sarif, text};
 use oidc_triage::text::escape_control;
 use oidc_triage::token::{Claims, Jwks, Provenance, Token, inspect_claims, inspect_token};
 
@@ -69,11 +74,48 @@ pub fn load_jwks(path: &Path) -> Result<(String, Arc<Jwks>), String> {
         .map_err(|e| format!("--jwks {}: {e}", input.name))
 }
 
+/// The `iss` of the token or claim set in these bytes, if any.
+fn issuer_of(bytes: &[u8]) -> Option<String> {
+    Claims::sniff(bytes)
+        .or_else(|| Token::from_input(bytes).ok().map(|t| t.claims))
+        .and_then(|c| c.issuer().map(str::to_owned))
+}
+
+/// With `--fetch-jwks`, the issuer's JWKS (fetched or cached; the note goes to stderr);
+/// `None` without it.
+#[allow(clippy::unnecessary_wraps)]
+fn fetched_jwks(
+    common: &CommonArgs,
+    issuer: Option<String>,
+    streams: &mut Streams<'_>,
+) -> Result<Option<(String, Arc<Jwks>)>, String> {
+    if !common.fetch_jwks {
+        return Ok(None);
+    }
+    #[cfg(feature = "fetch")]
+    {
+        let issuer = issuer.ok_or_else(|| fetch::FetchError::NoIssuer.to_string())?;
+        let options = fetch::FetchOptions {
+            allow: common.allow_issuer.clone(),
+            ca_file: common.ca_file.clone(),
+            now: oidc_triage::clock::Clock::wall().now,
+        };
+        let fetched = fetch::fetch_jwks(&issuer, &options).map_err(|e| e.to_string())?;
+        streams.error(&fetched.note);
+        Ok(Some((fetched.name, fetched.jwks)))
+    }
+    #[cfg(not(feature = "fetch"))]
+    {
+        let _ = (issuer, streams);
+        Err("--fetch-jwks: this build has no network support (feature `fetch`)".into())
+    }
+}
+
 /// Options for the engine from the common flags.
 pub fn diagnose_options(common: &CommonArgs) -> Result<DiagnoseOptions, String> {
     Ok(DiagnoseOptions {
         now: common.now,
-        skew: common.skew,
+        skew: common.skew(),
         jwks: common.jwks.as_deref().map(load_jwks).transpose()?,
         ..DiagnoseOptions::default()
     })
@@ -89,7 +131,15 @@ pub fn read_input(name: &str, stdin: &mut dyn Read) -> Result<Input, InputError>
 }
 
 /// Run a headless command.
-pub fn run(command: Command, streams: &mut Streams<'_>) -> Exit {
+pub fn run(mut command: Command, streams: &mut Streams<'_>) -> Exit {
+    let config = match load_config(&command) {
+        Ok(config) => config,
+        Err(e) => {
+            streams.error(&e.to_string());
+            return Exit::Usage;
+        }
+    };
+    command.apply_config(&config);
     if let Some(dir) = command.common().and_then(|c| c.knowledge.as_deref())
         && let Err(e) = install_knowledge(dir)
     {
@@ -98,8 +148,9 @@ pub fn run(command: Command, streams: &mut Streams<'_>) -> Exit {
     }
     match command {
         Command::Decode(args) => decode(&args, streams),
-        Command::Diagnose(args) => diagnose(&args, streams),
-        Command::Lint(args) => lint::lint(&args, streams),
+        Command::Diagnose(args) => diagnose(&args, &config, streams),
+        Command::Lint(args) => lint::lint(&args, &config, streams),
+        Command::Schema { name } => schema::schema(&name, streams),
         Command::Scenarios(args) => scenarios::scenarios(&args, streams),
         // main runs practice in the TUI; here (tests, or a build without the TUI) it
         // can only say so.
@@ -168,6 +219,13 @@ fn decode(args: &DecodeArgs, streams: &mut Streams<'_>) -> Exit {
         }
     };
     let jwks = match args.common.jwks.as_deref().map(load_jwks).transpose() {
+        Ok(None) => match fetched_jwks(&args.common, issuer_of(&input.bytes), streams) {
+            Ok(jwks) => jwks,
+            Err(message) => {
+                streams.error(&message);
+                return Exit::Usage;
+            }
+        },
         Ok(jwks) => jwks,
         Err(message) => {
             streams.error(&message);
@@ -180,13 +238,13 @@ fn decode(args: &DecodeArgs, streams: &mut Streams<'_>) -> Exit {
         jwks_name: jwks.as_ref().map(|(name, _)| name.as_str()),
     };
     let report = match Claims::sniff(&input.bytes) {
-        Some(claims) => inspect_claims(&claims, clock, args.common.skew, &from),
+        Some(claims) => inspect_claims(&claims, clock, args.common.skew(), &from),
         None => match Token::from_input(&input.bytes) {
             Ok(token) => inspect_token(
                 &token,
                 jwks.as_ref().map(|(_, j)| j.as_ref()),
                 clock,
-                args.common.skew,
+                args.common.skew(),
                 &from,
             ),
             Err(e) => {
@@ -234,7 +292,7 @@ pub fn diagnosis_exit(d: &Diagnosis) -> Exit {
     }
 }
 
-fn diagnose(args: &DiagnoseArgs, streams: &mut Streams<'_>) -> Exit {
+fn diagnose(args: &DiagnoseArgs, config: &config::Config, streams: &mut Streams<'_>) -> Exit {
     let options = match diagnose_options(&args.common) {
         Ok(options) => DiagnoseOptions {
             filters: oidc_triage::evidence::Filters {
@@ -265,6 +323,17 @@ fn diagnose(args: &DiagnoseArgs, streams: &mut Streams<'_>) -> Exit {
     for message in &unreadable {
         streams.error(message);
     }
+    let mut options = options;
+    if options.jwks.is_none() {
+        let issuer = inputs.iter().find_map(|i| issuer_of(&i.bytes));
+        match fetched_jwks(&args.common, issuer, streams) {
+            Ok(jwks) => options.jwks = jwks,
+            Err(message) => {
+                streams.error(&message);
+                return Exit::Usage;
+            }
+        }
+    }
     let diagnosis = diagnose_inputs(&inputs, &options);
     if !diagnosis.has_usable_input() {
         for a in &diagnosis.artifacts {
@@ -285,20 +354,102 @@ fn diagnose(args: &DiagnoseArgs, streams: &mut Streams<'_>) -> Exit {
         return Exit::Usage;
     }
     let palette = streams.palette(args.common.color);
+    let judged = config::Judged::new(config, config::today(args.common.now));
+    let suppressions = judged.report(diagnosis.findings.iter());
     let written = match args.format {
-        OutputFormat::Text => text::write_diagnosis(&mut *streams.stdout, &diagnosis, palette),
-        OutputFormat::Json => json::write_json(&mut *streams.stdout, &diagnosis),
-        OutputFormat::Markdown => markdown::write_rca(&mut *streams.stdout, &diagnosis),
+        OutputFormat::Text => text::write_diagnosis(&mut *streams.stdout, &diagnosis, palette)
+            .and_then(|()| config::write_text(&mut *streams.stdout, &suppressions)),
+        OutputFormat::Json => with_suppressions(&diagnosis, &suppressions)
+            .and_then(|value| json::write_json(&mut *streams.stdout, &value)),
+        OutputFormat::Markdown => markdown::write_rca(&mut *streams.stdout, &diagnosis)
+            .and_then(|()| config::write_text(&mut *streams.stdout, &suppressions)),
+        OutputFormat::Sarif => {
+            let results = sarif_results(&judged, diagnosis.findings.iter());
+            sarif::write_sarif(&mut *streams.stdout, &results, env!("CARGO_PKG_VERSION"))
+        }
     };
+    let counted_risk = diagnosis
+        .findings
+        .iter()
+        .filter(|f| !judged.suppressed(f))
+        .filter_map(|f| f.risk)
+        .max();
     let exit = match (diagnosis_exit(&diagnosis), args.fail_on) {
         (Exit::Ok | Exit::Incomplete, Some(level))
-            if diagnosis.max_risk >= Some(lint::threshold(level)) =>
+            if lint::threshold(level).is_some_and(|t| counted_risk >= Some(t)) =>
         {
             Exit::Failure
         }
         (exit, _) => exit,
     };
     finish_output(written, exit, streams)
+}
+
+/// A report serialised with the config's `suppressions` beside its fields (only when
+/// the config declares any: v1 readers that do not know the field are unaffected).
+pub fn with_suppressions<T: serde::Serialize>(
+    report: &T,
+    suppressions: &[config::SuppressionReport],
+) -> std::io::Result<serde_json::Value> {
+    let mut value = serde_json::to_value(report).map_err(std::io::Error::other)?;
+    if !suppressions.is_empty()
+        && let Some(object) = value.as_object_mut()
+    {
+        object.insert(
+            "suppressions".into(),
+            serde_json::to_value(suppressions).map_err(std::io::Error::other)?,
+        );
+    }
+    Ok(value)
+}
+
+/// The SARIF results of these findings, each with the suppression that accepts it or
+/// the note that an expired one no longer does.
+pub fn sarif_results<'a>(
+    judged: &config::Judged<'a>,
+    findings: impl Iterator<Item = &'a oidc_triage::vocabulary::Finding>,
+) -> Vec<sarif::SarifResult<'a>> {
+    findings
+        .map(|finding| match judged.verdict(finding) {
+            config::Verdict::Applies(s) => sarif::SarifResult {
+                finding,
+                suppression: Some(s),
+                note: None,
+            },
+            config::Verdict::Expired(s) => sarif::SarifResult {
+                finding,
+                suppression: None,
+                note: Some(format!(
+                    "a suppression in {} expired on {} and no longer applies",
+                    s.note.source,
+                    s.note.expires.as_deref().unwrap_or("?")
+                )),
+            },
+            config::Verdict::None => sarif::SarifResult {
+                finding,
+                suppression: None,
+                note: None,
+            },
+        })
+        .collect()
+}
+
+/// The config file this command reads: `--config FILE`, none with `--no-config`, else
+/// the nearest `.oidc-triage.toml` at or above the working directory.
+fn load_config(command: &Command) -> Result<config::Config, config::ConfigError> {
+    let Some(common) = command.common() else {
+        return Ok(config::Config::default());
+    };
+    if common.no_config {
+        return Ok(config::Config::default());
+    }
+    if let Some(path) = &common.config {
+        return config::Config::load(path);
+    }
+    match std::env::current_dir() {
+        Ok(dir) => config::Config::discover(&dir),
+        Err(_) => Ok(config::Config::default()),
+    }
 }
 
 /// Load `--knowledge DIR` for this process, before anything is diagnosed.
@@ -316,7 +467,38 @@ impl Command {
             Command::Lint(a) => Some(&a.common),
             Command::Scenarios(a) => Some(&a.common),
             Command::Practice(_) => None,
-            Command::Completions { .. } | Command::Man => None,
+            Command::Completions { .. } | Command::Man | Command::Schema { .. } => None,
+        }
+    }
+
+    fn common_mut(&mut self) -> Option<&mut CommonArgs> {
+        match self {
+            Command::Decode(a) => Some(&mut a.common),
+            Command::Diagnose(a) => Some(&mut a.common),
+            Command::Lint(a) => Some(&mut a.common),
+            Command::Scenarios(a) => Some(&mut a.common),
+            Command::Practice(_)
+            | Command::Completions { .. }
+            | Command::Man
+            | Command::Schema { .. } => None,
+        }
+    }
+
+    /// Fill what the command line left unset from the config file (flags beat it).
+    pub fn apply_config(&mut self, config: &config::Config) {
+        if let Some(common) = self.common_mut() {
+            common.skew = common.skew.or(config.skew);
+            if common.knowledge.is_none() {
+                common.knowledge.clone_from(&config.knowledge);
+            }
+        }
+        match self {
+            Command::Diagnose(a) => a.fail_on = a.fail_on.or(config.fail_on),
+            Command::Lint(a) => a.fail_on = a.fail_on.or(config.fail_on),
+            Command::Scenarios(a) if a.scenarios.is_none() => {
+                a.scenarios.clone_from(&config.scenarios);
+            }
+            _ => {}
         }
     }
 }

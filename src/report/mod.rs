@@ -5,6 +5,7 @@
 
 pub mod json;
 pub mod markdown;
+pub mod sarif;
 mod style;
 pub mod text;
 
