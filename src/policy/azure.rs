@@ -20,10 +20,13 @@
 
 mod expression;
 
-pub use expression::{ClaimsExpression, Comparison, ExpressionError, Operator, Span, quote};
+pub use expression::{
+    ClaimsExpression, Comparison, ExpressionError, Operator, Span, comparison_count, quote,
+};
 
 use serde_json::{Map, Value};
 
+use super::budget::{self, Exceeded};
 use super::glob::{Dialect, has_wildcard};
 use super::near_miss::nearest;
 use super::{
@@ -76,6 +79,12 @@ pub enum SubjectMatch {
     Subject(String),
     /// Flexible: `claimsMatchingExpression.value`, with `subject` null.
     Expression(ClaimsExpression),
+    /// Flexible, with more comparisons than [`budget::AZURE_COMPARISONS`]: not parsed
+    /// further nor evaluated; it refuses with the `trust.evaluation-budget` finding.
+    TooLarge {
+        /// How many comparisons it holds.
+        comparisons: usize,
+    },
 }
 
 /// One federated identity credential.
@@ -111,7 +120,10 @@ impl FederatedCredential {
     }
 
     pub fn is_flexible(&self) -> bool {
-        matches!(self.matcher, SubjectMatch::Expression(_))
+        matches!(
+            self.matcher,
+            SubjectMatch::Expression(_) | SubjectMatch::TooLarge { .. }
+        )
     }
 
     /// Path of audience `index`, or of the whole list.
@@ -243,10 +255,7 @@ fn parse_credential(value: &Value, locator: &str) -> Result<FederatedCredential,
             ));
         }
         (Some((subject, path)), None) => (SubjectMatch::Subject(subject), path),
-        (None, Some((key, value))) => {
-            let (expression, path) = parse_expression_field(value, &child(&base, key))?;
-            (SubjectMatch::Expression(expression), path)
-        }
+        (None, Some((key, value))) => parse_expression_field(value, &child(&base, key))?,
         (None, None) => {
             return Err(PolicyError::field(
                 WHAT,
@@ -309,7 +318,7 @@ fn parse_credential(value: &Value, locator: &str) -> Result<FederatedCredential,
 fn parse_expression_field(
     value: &Value,
     path: &str,
-) -> Result<(ClaimsExpression, String), PolicyError> {
+) -> Result<(SubjectMatch, String), PolicyError> {
     let Value::Object(object) = value else {
         return Err(PolicyError::field(
             WHAT,
@@ -338,13 +347,18 @@ fn parse_expression_field(
             "required: the expression, such as claims['sub'] matches 'repo:org/repo:*'",
         ));
     };
-    let expression = ClaimsExpression::parse(&source).map_err(|e| PolicyError::Expression {
+    let expression_error = |e: ExpressionError| PolicyError::Expression {
         what: WHAT,
         field: value_path.clone(),
         offset: e.offset,
         message: e.message,
-    })?;
-    Ok((expression, value_path))
+    };
+    let comparisons = comparison_count(&source).map_err(expression_error)?;
+    if comparisons > budget::AZURE_COMPARISONS {
+        return Ok((SubjectMatch::TooLarge { comparisons }, value_path));
+    }
+    let expression = ClaimsExpression::parse(&source).map_err(expression_error)?;
+    Ok((SubjectMatch::Expression(expression), value_path))
 }
 
 fn strip_bom(bytes: &[u8]) -> &[u8] {
@@ -499,6 +513,50 @@ fn failed_near_miss(
     nearest(expected, actual?, Dialect::StarAndQuestion)
 }
 
+/// Above this many comparisons an expression's checks are folded, one per claim.
+const FOLD_COMPARISONS: usize = 32;
+
+/// One check per claim an expression compares: every comparand it is compared with,
+/// whether any comparison of it held, and the nearest comparand when none did.
+fn folded_checks(
+    credential: &FederatedCredential,
+    expression: &ClaimsExpression,
+    claims: &Claims,
+    results: &[bool],
+) -> Vec<ConditionCheck> {
+    // Claims in order of first use, each with its comparisons (one pass: linear).
+    let mut order: Vec<(&str, Vec<(&Comparison, bool)>)> = Vec::new();
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (c, held) in expression.comparisons().iter().zip(results.iter().copied()) {
+        let i = *index.entry(c.claim.as_str()).or_insert_with(|| {
+            order.push((c.claim.as_str(), Vec::new()));
+            order.len() - 1
+        });
+        if let Some((_, list)) = order.get_mut(i) {
+            list.push((c, held));
+        }
+    }
+    order
+        .into_iter()
+        .map(|(name, mine)| {
+            let expected: Vec<String> = mine.iter().map(|(c, _)| c.comparand.clone()).collect();
+            let matched = mine.iter().any(|(_, held)| *held);
+            let actual = claim_string(claims, name);
+            let mut operators: Vec<&str> = mine.iter().map(|(c, _)| c.operator.keyword()).collect();
+            operators.dedup();
+            ConditionCheck {
+                locator: credential.matcher_path.clone(),
+                key: format!("claims[{}]", quote(name)),
+                operator: format!("{} ({} comparisons)", operators.join("/"), mine.len()),
+                near_miss: failed_near_miss(&expected, actual.as_deref(), matched),
+                expected,
+                actual,
+                matched,
+            }
+        })
+        .collect()
+}
+
 fn assess(credential: &FederatedCredential, claims: &Claims) -> Assessment {
     let mut checks = Vec::new();
 
@@ -537,6 +595,9 @@ fn assess(credential: &FederatedCredential, claims: &Claims) -> Assessment {
         SubjectMatch::Expression(expression) => {
             let mut results = Vec::new();
             let mut closeness = 0;
+            // Past a few comparisons, one check per claim: the explanation then names
+            // the token's value once, not once per comparison (output linear in input).
+            let folded = expression.comparisons().len() > FOLD_COMPARISONS;
             for comparison in expression.comparisons() {
                 let actual = claim_string(claims, &comparison.claim);
                 let matched = comparison.holds(actual.as_deref());
@@ -563,6 +624,9 @@ fn assess(credential: &FederatedCredential, claims: &Claims) -> Assessment {
                     };
                     closeness = closeness.max(near);
                 }
+                if folded {
+                    continue;
+                }
                 let expected = vec![comparison.comparand.clone()];
                 checks.push(ConditionCheck {
                     locator: credential.matcher_path.clone(),
@@ -579,7 +643,26 @@ fn assess(credential: &FederatedCredential, claims: &Claims) -> Assessment {
                     matched,
                 });
             }
+            if folded {
+                checks.extend(folded_checks(credential, expression, claims, &results));
+            }
             (expression.evaluate_results(&results), closeness)
+        }
+        SubjectMatch::TooLarge { comparisons } => {
+            checks.push(ConditionCheck {
+                locator: credential.matcher_path.clone(),
+                key: "claims matching expression".to_owned(),
+                operator: format!(
+                    "not evaluated: {} comparisons; limit {}",
+                    budget::grouped(*comparisons as u64),
+                    budget::grouped(budget::AZURE_COMPARISONS as u64)
+                ),
+                expected: Vec::new(),
+                actual: sub.map(str::to_owned),
+                matched: false,
+                near_miss: None,
+            });
+            (false, 0)
         }
     };
 
@@ -1040,6 +1123,14 @@ impl AzureFederatedCredentials {
                     same_issuer.len(),
                     claims,
                 ),
+                SubjectMatch::TooLarge { comparisons } => Exceeded::new(
+                    format!("the claims matching expression of {}", credential.label()),
+                    *comparisons,
+                    "comparisons",
+                    budget::AZURE_COMPARISONS,
+                    credential.matcher_path.clone(),
+                )
+                .verdict(),
             };
         }
         match first_max(&pairs, |(c, _)| common_prefix(&c.issuer, iss)) {
@@ -1189,7 +1280,7 @@ impl TrustConfig for AzureFederatedCredentials {
                 .filter(|c| c.claim == "sub")
                 .map(|c| c.comparand.clone())
                 .collect(),
-            None => Vec::new(),
+            Some(SubjectMatch::TooLarge { .. }) | None => Vec::new(),
         }
     }
 

@@ -22,7 +22,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use self::cel::{Bindings, CompareKind, Compiled, Path, on_worker};
+use self::cel::{Bindings, CompareKind, Compiled, Path, Worker};
+use super::budget::{self, Exceeded};
 use super::glob::Dialect;
 use super::near_miss::{NearMiss, nearest};
 use super::{
@@ -465,56 +466,106 @@ impl GcpProvider {
         }
     }
 
-    /// Evaluate every expression for these claims, on one worker.
+    /// The expressions with where they are and how to name them.
+    fn expressions(&self) -> impl Iterator<Item = (String, String, &Compiled)> {
+        self.mappings
+            .iter()
+            .map(|m| {
+                (
+                    m.locator(),
+                    format!("the attribute mapping `{}`", m.key),
+                    &m.expression,
+                )
+            })
+            .chain(self.condition.iter().map(|c| {
+                (
+                    "$.attributeCondition".to_owned(),
+                    "the attribute condition".to_owned(),
+                    c,
+                )
+            }))
+    }
+
+    /// Evaluate every expression for these claims, on one worker, within the budgets
+    /// (`budget::CEL_*`): an expression over one is not evaluated.
     fn run(&self, claims: &Claims) -> Run {
         let assertion = Value::Object(claims.0.clone());
-        let run = on_worker(|| {
-            let mut bindings = Bindings {
-                assertion: cel::from_json(&assertion),
-                google: None,
-                attribute: None,
-            };
-            let mapped: Vec<Result<Value, String>> = self
-                .mappings
-                .iter()
-                .map(|m| m.expression.evaluate(&bindings).map(|v| cel::to_json(&v)))
-                .collect();
-            let mut google = Vec::new();
-            let mut attribute = Vec::new();
-            for (m, result) in self.mappings.iter().zip(&mapped) {
-                let Ok(value) = result else { continue };
-                match &m.target {
-                    Target::Subject => google.push(("subject".to_owned(), cel::from_json(value))),
-                    Target::Groups => google.push(("groups".to_owned(), cel::from_json(value))),
-                    Target::Attribute(name) => {
-                        attribute.push((name.clone(), cel::from_json(value)))
-                    }
+        for (locator, what, compiled) in self.expressions() {
+            if let Some(o) = compiled.over_budget(&assertion) {
+                return self.not_run(Exceeded::new(what, o.size, o.unit, o.limit, locator));
+            }
+        }
+        let provider = self.clone();
+        match cel::on_worker_within(budget::CEL_TIME, move || provider.run_here(&assertion)) {
+            Worker::Done(run) => run,
+            Worker::TimedOut => self.not_run(Exceeded::new(
+                "evaluating the provider's expressions",
+                budget::CEL_TIME.as_secs(),
+                "seconds",
+                budget::CEL_TIME.as_secs(),
+                "$",
+            )),
+            Worker::Failed => {
+                let failed = "the CEL interpreter failed on this expression".to_owned();
+                Run {
+                    mapped: self.mappings.iter().map(|_| Err(failed.clone())).collect(),
+                    condition: self.condition.as_ref().map(|_| Err(failed.clone())),
+                    operands: Vec::new(),
+                    budget: None,
                 }
             }
-            bindings.google = Some(cel::string_map(google));
-            bindings.attribute = Some(cel::string_map(attribute));
-            let condition = self
-                .condition
-                .as_ref()
-                .map(|c| c.evaluate(&bindings).map(|v| cel::to_json(&v)));
-            let operands = match (&self.condition, &condition) {
-                (Some(_), Some(Ok(Value::Bool(true)))) | (None, _) => Vec::new(),
-                (Some(c), _) => c.operand_values(&bindings),
-            };
-            Run {
-                mapped,
-                condition,
-                operands,
+        }
+    }
+
+    /// The run that did not happen because of a budget.
+    fn not_run(&self, exceeded: Exceeded) -> Run {
+        let skipped = "not evaluated: over an evaluation budget".to_owned();
+        Run {
+            mapped: self.mappings.iter().map(|_| Err(skipped.clone())).collect(),
+            condition: None,
+            operands: Vec::new(),
+            budget: Some(exceeded),
+        }
+    }
+
+    /// The evaluation itself (on the worker).
+    fn run_here(&self, assertion: &Value) -> Run {
+        let mut bindings = Bindings {
+            assertion: cel::from_json(assertion),
+            google: None,
+            attribute: None,
+        };
+        let mapped: Vec<Result<Value, String>> = self
+            .mappings
+            .iter()
+            .map(|m| m.expression.evaluate(&bindings).map(|v| cel::to_json(&v)))
+            .collect();
+        let mut google = Vec::new();
+        let mut attribute = Vec::new();
+        for (m, result) in self.mappings.iter().zip(&mapped) {
+            let Ok(value) = result else { continue };
+            match &m.target {
+                Target::Subject => google.push(("subject".to_owned(), cel::from_json(value))),
+                Target::Groups => google.push(("groups".to_owned(), cel::from_json(value))),
+                Target::Attribute(name) => attribute.push((name.clone(), cel::from_json(value))),
             }
-        });
-        run.unwrap_or_else(|| {
-            let failed = "the CEL interpreter failed on this expression".to_owned();
-            Run {
-                mapped: self.mappings.iter().map(|_| Err(failed.clone())).collect(),
-                condition: self.condition.as_ref().map(|_| Err(failed.clone())),
-                operands: Vec::new(),
-            }
-        })
+        }
+        bindings.google = Some(cel::string_map(google));
+        bindings.attribute = Some(cel::string_map(attribute));
+        let condition = self
+            .condition
+            .as_ref()
+            .map(|c| c.evaluate(&bindings).map(|v| cel::to_json(&v)));
+        let operands = match (&self.condition, &condition) {
+            (Some(_), Some(Ok(Value::Bool(true)))) | (None, _) => Vec::new(),
+            (Some(c), _) => c.operand_values(&bindings),
+        };
+        Run {
+            mapped,
+            condition,
+            operands,
+            budget: None,
+        }
     }
 
     /// The mapped attributes, or the verdict when `google.subject` cannot be mapped.
@@ -522,6 +573,9 @@ impl GcpProvider {
     // it is made once per evaluation, so its size costs nothing.
     #[allow(clippy::result_large_err)]
     fn interpret(&self, claims: &Claims, run: &Run) -> Result<MappedAttributes, Verdict> {
+        if let Some(exceeded) = &run.budget {
+            return Err(exceeded.verdict());
+        }
         let mut subject: Option<(usize, &Result<Value, String>)> = None;
         let mut groups = Vec::new();
         let mut attributes = BTreeMap::new();
@@ -895,6 +949,22 @@ impl GcpProvider {
             }
             refusals.push(v.clone());
         }
+        if let Some(exceeded) = &run.budget {
+            checks.push(ConditionCheck {
+                locator: exceeded.locator.clone(),
+                key: exceeded.what.clone(),
+                operator: format!(
+                    "not evaluated: {} {}; limit {}",
+                    budget::grouped(exceeded.size),
+                    exceeded.unit,
+                    budget::grouped(exceeded.limit)
+                ),
+                expected: Vec::new(),
+                actual: None,
+                matched: false,
+                near_miss: None,
+            });
+        }
 
         // Attribute condition.
         if let (Some(condition), Some(result)) = (&self.condition, &run.condition) {
@@ -1099,6 +1169,8 @@ struct Run {
     condition: Option<Result<Value, String>>,
     /// The value of each comparison's operand, when the condition is not true.
     operands: Vec<Option<Value>>,
+    /// The budget that stopped the evaluation, if one did.
+    budget: Option<Exceeded>,
 }
 
 impl TrustConfig for GcpProvider {

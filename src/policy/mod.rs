@@ -11,6 +11,7 @@
 
 pub mod aws;
 pub mod azure;
+pub mod budget;
 pub mod gcp;
 pub mod glob;
 pub mod near_miss;

@@ -789,6 +789,12 @@ pub fn review(config: &dyn TrustConfig, artifact: &str) -> Vec<RuleReview> {
         .filter(|&i| config.evaluate_rule(i, &Claims::default()).effect == super::Effect::Deny)
         .collect();
     let mut reviews = Vec::new();
+    // Deny statements are checked only for a context some Allow admits, each distinct
+    // token once, and at most `budget::DENY_EVALUATIONS` statement evaluations in all:
+    // the review stays linear in the statements however many Deny statements there are.
+    let mut deny_cache: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
+    let mut deny_budget = super::budget::DENY_EVALUATIONS;
+    let mut deny_unchecked = 0usize;
 
     for index in 0..config.rule_count() {
         let patterns = config.subject_patterns(index);
@@ -821,9 +827,14 @@ pub fn review(config: &dyn TrustConfig, artifact: &str) -> Vec<RuleReview> {
                 // configuration (AWS's explicit Deny) applies too.
                 let admitted = evaluation.applies
                     && evaluation.effect == super::Effect::Allow
-                    && !deny_rules
-                        .iter()
-                        .any(|&d| config.evaluate_rule(d, &claims).applies);
+                    && !denied(
+                        config,
+                        &deny_rules,
+                        &claims,
+                        &mut deny_cache,
+                        &mut deny_budget,
+                        &mut deny_unchecked,
+                    );
                 admits.push(AdmittedContext {
                     context,
                     subject: claims.subject().unwrap_or_default().to_owned(),
@@ -850,7 +861,7 @@ pub fn review(config: &dyn TrustConfig, artifact: &str) -> Vec<RuleReview> {
         // Pattern findings that point into this rule belong to it.
         let (mine, rest): (Vec<Finding>, Vec<Finding>) = pattern_findings
             .into_iter()
-            .partition(|f| f.evidence.iter().any(|e| e.locator.starts_with(&locator)));
+            .partition(|f| f.evidence.iter().any(|e| within(&e.locator, &locator)));
         pattern_findings = rest;
         findings.extend(mine);
         let fix = findings
@@ -866,11 +877,70 @@ pub fn review(config: &dyn TrustConfig, artifact: &str) -> Vec<RuleReview> {
             fix,
         });
     }
+    if deny_unchecked > 0 {
+        let exceeded = super::budget::Exceeded::new(
+            "the Deny statements' review",
+            deny_rules.len().saturating_mul(deny_unchecked),
+            "statement evaluations",
+            super::budget::DENY_EVALUATIONS,
+            "$",
+        )
+        .deny();
+        let verdict = exceeded.verdict();
+        pattern_findings.push(risk_finding(
+            verdict.rule,
+            artifact,
+            "$",
+            &format!(
+                "{deny_unchecked} contexts not checked against {} Deny statements",
+                deny_rules.len()
+            ),
+            verdict.cause,
+            verdict.fix,
+        ));
+    }
     // Findings about the configuration as a whole go on the first rule.
     if let Some(first) = reviews.first_mut() {
         first.findings.extend(pattern_findings);
     }
     reviews
+}
+
+/// Whether `path` is `rule` or inside it (`$.Statement[1].Condition` is inside
+/// `$.Statement[1]`, `$.Statement[12]` is not).
+fn within(path: &str, rule: &str) -> bool {
+    path.strip_prefix(rule)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+}
+
+/// Whether a Deny rule applies to these claims: each distinct token once, within the
+/// budget; past it the context counts as not denied (so the review reports at most
+/// more than is admitted, never less) and `unchecked` counts it.
+fn denied(
+    config: &dyn TrustConfig,
+    deny_rules: &[usize],
+    claims: &Claims,
+    cache: &mut std::collections::HashMap<String, bool>,
+    budget: &mut usize,
+    unchecked: &mut usize,
+) -> bool {
+    if deny_rules.is_empty() {
+        return false;
+    }
+    let key = serde_json::to_string(&claims.0).unwrap_or_default();
+    if let Some(&d) = cache.get(&key) {
+        return d;
+    }
+    if deny_rules.len() > *budget {
+        *unchecked += 1;
+        return false;
+    }
+    *budget -= deny_rules.len();
+    let d = deny_rules
+        .iter()
+        .any(|&d| config.evaluate_rule(d, claims).applies);
+    cache.insert(key, d);
+    d
 }
 
 #[cfg(test)]

@@ -26,6 +26,8 @@ use cel::common::types::CelString;
 use cel::objects::{Key, Map};
 use cel::{Context, Env, ExecutionError, Value};
 
+use crate::policy::budget;
+
 /// Worker stack for parsing and evaluation. The parser gives up by itself at about 96
 /// nesting levels (about 15 MB of stack in a debug build); evaluation of a tree of
 /// [`MAX_DEPTH`] levels needs a few MB.
@@ -142,6 +144,38 @@ pub fn on_worker<R: Send>(f: impl FnOnce() -> R + Send) -> Option<R> {
     })
 }
 
+/// How a bounded worker ended.
+pub enum Worker<R> {
+    Done(R),
+    /// It panicked or could not start.
+    Failed,
+    /// It was still running at the time limit. It is left to finish on its own (the
+    /// interpreter cannot be interrupted); the step estimate keeps this rare.
+    TimedOut,
+}
+
+/// Run `f` on a worker with a large stack, waiting at most `limit` for it.
+pub fn on_worker_within<R: Send + 'static>(
+    limit: std::time::Duration,
+    f: impl FnOnce() -> R + Send + 'static,
+) -> Worker<R> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("gcp-cel".to_owned())
+        .stack_size(WORKER_STACK)
+        .spawn(move || {
+            let _ = tx.send(f());
+        });
+    if spawned.is_err() {
+        return Worker::Failed;
+    }
+    match rx.recv_timeout(limit) {
+        Ok(r) => Worker::Done(r),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Worker::TimedOut,
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Worker::Failed,
+    }
+}
+
 /// Where an expression reads a value from: a claim (`assertion.ref`,
 /// `assertion['ref']`), a custom attribute (`attribute.repository`) or a Google
 /// attribute (`google.subject`).
@@ -208,13 +242,25 @@ impl Comparison {
 #[derive(Clone, Debug)]
 pub struct Compiled {
     pub source: String,
-    expression: Arc<IdedExpr>,
+    /// The syntax tree; `None` when the expression is over a static budget.
+    expression: Option<Arc<IdedExpr>>,
+    /// The static budget it exceeds (length or nodes): it is kept, not evaluated.
+    pub oversize: Option<Oversize>,
     /// Claims and attributes it reads, in order of appearance, without repeats.
     pub reads: Vec<Path>,
     /// Literals compared with operands, in order of appearance (not under a negation).
     pub comparisons: Vec<Comparison>,
     /// The expression when it is nothing but a claim (`assertion.repository_owner`).
     pub bare: Option<Path>,
+}
+
+/// A budget an expression exceeds (`budget::CEL_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Oversize {
+    pub size: u64,
+    /// `characters`, `nodes`, `evaluation steps`, `seconds`.
+    pub unit: &'static str,
+    pub limit: u64,
 }
 
 /// Why an expression does not compile: where (character offset, from 0) and the
@@ -256,6 +302,22 @@ pub fn compile(source: &str, variables: &'static [&'static str]) -> Result<Compi
         offset: 0,
         message: format!("the CEL environment could not be built: {e}"),
     })?;
+    let characters = source.chars().count();
+    if characters > budget::CEL_CHARACTERS {
+        // Not parsed: the parser's time and memory grow with the text.
+        return Ok(Compiled {
+            source: source.to_owned(),
+            expression: None,
+            oversize: Some(Oversize {
+                size: characters as u64,
+                unit: "characters",
+                limit: budget::CEL_CHARACTERS as u64,
+            }),
+            reads: Vec::new(),
+            comparisons: Vec::new(),
+            bare: None,
+        });
+    }
     let env = Arc::clone(env);
     let result = on_worker(move || compile_here(&env, source, variables));
     result.unwrap_or_else(|| {
@@ -293,6 +355,21 @@ fn compile_here(
             ),
         });
     }
+    let nodes = node_count(expression);
+    if nodes > budget::CEL_NODES {
+        return Ok(Compiled {
+            source: source.to_owned(),
+            expression: None,
+            oversize: Some(Oversize {
+                size: nodes as u64,
+                unit: "nodes",
+                limit: budget::CEL_NODES as u64,
+            }),
+            reads: Vec::new(),
+            comparisons: Vec::new(),
+            bare: None,
+        });
+    }
     let info = program.source_info();
     let mut checker = Checker {
         env,
@@ -316,7 +393,8 @@ fn compile_here(
     Ok(Compiled {
         source: source.to_owned(),
         bare: path_of(expression),
-        expression: Arc::new(expression.clone()),
+        expression: Some(Arc::new(expression.clone())),
+        oversize: None,
         reads,
         comparisons: analysis.comparisons,
     })
@@ -358,6 +436,109 @@ fn children(e: &IdedExpr) -> Vec<&IdedExpr> {
         Expr::Select(select) => vec![select.operand.as_ref()],
         Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => Vec::new(),
     }
+}
+
+/// Nodes of the tree, without recursion.
+fn node_count(root: &IdedExpr) -> usize {
+    let mut count = 0;
+    let mut stack = vec![root];
+    while let Some(e) = stack.pop() {
+        count += 1;
+        stack.extend(children(e));
+    }
+    count
+}
+
+/// Upper bounds for the cost estimate: the longest collection and the longest string
+/// an expression can start from (the bindings' and its own literals').
+#[derive(Clone, Copy, Debug)]
+struct Bounds {
+    collection: u64,
+    string: u64,
+}
+
+/// Estimated steps to evaluate `e`, and an upper bound of the length of the
+/// collection (or string) it evaluates to. Each node costs one step; a
+/// comprehension's condition and step cost once per element of its range, plus the
+/// accumulator's copy (`map` and `filter` append to a list each time). Saturating: a
+/// product that overflows is over any budget anyway.
+fn cost(e: &IdedExpr, b: Bounds) -> (u64, u64) {
+    let parts = || -> Vec<(u64, u64)> { children(e).into_iter().map(|c| cost(c, b)).collect() };
+    let sum = |parts: &[(u64, u64)]| {
+        parts
+            .iter()
+            .fold(1u64, |acc, (s, _)| acc.saturating_add(*s))
+    };
+    match &e.expr {
+        Expr::Comprehension(c) => {
+            let (range_steps, n) = cost(&c.iter_range, b);
+            let (init_steps, init_len) = cost(&c.accu_init, b);
+            let (cond_steps, _) = cost(&c.loop_cond, b);
+            let (step_steps, _) = cost(&c.loop_step, b);
+            let (result_steps, _) = cost(&c.result, b);
+            // `map` and `filter` append to a list accumulator: a copy per element.
+            let copy = if matches!(c.accu_init.expr, Expr::List(_)) {
+                n
+            } else {
+                0
+            };
+            let per_element = cond_steps.saturating_add(step_steps).saturating_add(copy);
+            let steps = 1u64
+                .saturating_add(range_steps)
+                .saturating_add(init_steps)
+                .saturating_add(n.saturating_mul(per_element))
+                .saturating_add(result_steps);
+            (steps, init_len.saturating_add(n))
+        }
+        Expr::Ident(_) => (1, b.collection),
+        Expr::Literal(LiteralValue::String(s)) => (1, s.len() as u64),
+        Expr::List(list) => (sum(&parts()), list.elements.len() as u64),
+        Expr::Map(map) => (sum(&parts()), map.entries.len() as u64),
+        Expr::Call(call) => {
+            let parts = parts();
+            let longest = parts.iter().map(|(_, l)| *l).max().unwrap_or(0);
+            let len = match call.func_name.as_str() {
+                "_+_" => parts
+                    .iter()
+                    .fold(0u64, |acc, (_, l)| acc.saturating_add(*l)),
+                "split" => longest.max(b.string),
+                _ => longest,
+            };
+            (sum(&parts), len)
+        }
+        Expr::Select(_) => {
+            let parts = parts();
+            (sum(&parts), b.collection)
+        }
+        Expr::Literal(_) | Expr::Struct(_) | Expr::Unspecified => (sum(&parts()), 0),
+    }
+}
+
+/// The longest collection and string in a JSON value.
+fn json_bounds(value: &serde_json::Value) -> Bounds {
+    let mut b = Bounds {
+        collection: 0,
+        string: 0,
+    };
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match v {
+            serde_json::Value::String(s) => b.string = b.string.max(s.len() as u64),
+            serde_json::Value::Array(items) => {
+                b.collection = b.collection.max(items.len() as u64);
+                stack.extend(items);
+            }
+            serde_json::Value::Object(map) => {
+                b.collection = b.collection.max(map.len() as u64);
+                for (k, v) in map {
+                    b.string = b.string.max(k.len() as u64);
+                    stack.push(v);
+                }
+            }
+            _ => {}
+        }
+    }
+    b
 }
 
 /// Depth of the tree, without recursion (the tree may be arbitrarily deep).
@@ -718,8 +899,26 @@ impl Compiled {
 
     /// Evaluate. Call it on a worker ([`on_worker`]): evaluation recurses.
     pub fn evaluate(&self, bindings: &Bindings) -> Result<Value, String> {
+        let Some(expression) = &self.expression else {
+            return Err("the expression is over an evaluation budget: not evaluated".to_owned());
+        };
         let context = Self::context(bindings)?;
-        Value::resolve(&self.expression, &context).map_err(|e| describe_error(&e))
+        Value::resolve(expression, &context).map_err(|e| describe_error(&e))
+    }
+
+    /// The budget this expression exceeds for a token whose claims are `assertion`:
+    /// a static one (length, nodes), or the estimated steps.
+    pub fn over_budget(&self, assertion: &serde_json::Value) -> Option<Oversize> {
+        if let Some(o) = self.oversize {
+            return Some(o);
+        }
+        let expression = self.expression.as_ref()?;
+        let (steps, _) = cost(expression, json_bounds(assertion));
+        (steps > budget::CEL_STEPS).then_some(Oversize {
+            size: steps,
+            unit: "estimated evaluation steps",
+            limit: budget::CEL_STEPS,
+        })
     }
 
     /// Evaluate each comparison's operand (`None` where it fails). On a worker.
