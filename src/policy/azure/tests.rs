@@ -9,7 +9,8 @@ use crate::vocabulary::catalog::TRUST_RISK_NAME_BASED_SUBJECT;
 use proptest::prelude::*;
 use serde_json::json;
 
-const GRAPH_ENTITY: &[u8] = include_bytes!("../../../tests/fixtures/policies/azure/graph-entity.json");
+const GRAPH_ENTITY: &[u8] =
+    include_bytes!("../../../tests/fixtures/policies/azure/graph-entity.json");
 const CREATE_PARAMETERS: &[u8] =
     include_bytes!("../../../tests/fixtures/policies/azure/create-parameters.json");
 const FLEXIBLE_BODY: &[u8] =
