@@ -65,7 +65,7 @@ fn an_azure_expression_of_100_000_comparisons_is_a_budget_finding() {
     let checks: usize = e.rules.iter().map(|r| r.checks.len()).sum();
     assert!(checks <= 3, "{checks} checks");
     // The review grades it without evaluating it either.
-    let reviews = policy::review(&config, "flex.json");
+    let reviews = policy::review(&config);
     assert_eq!(reviews.len(), 1);
     assert!(reviews[0].admits.iter().all(|a| !a.admitted));
 }
@@ -242,7 +242,7 @@ fn aws_policy(statements: usize) -> Vec<u8> {
 #[test]
 fn reviewing_2000_statements_with_deny_is_bounded_and_says_so() {
     let policy = aws::parse(&aws_policy(2000)).unwrap();
-    let reviews = policy::review(&policy, "trust.json");
+    let reviews = policy::review(&policy);
     assert_eq!(reviews.len(), 2000);
     let budget: Vec<_> = reviews
         .iter()
@@ -275,7 +275,7 @@ fn reviewing_2000_statements_with_deny_is_bounded_and_says_so() {
 #[test]
 fn a_small_policy_with_deny_is_reviewed_exactly() {
     let policy = aws::parse(&aws_policy(20)).unwrap();
-    let reviews = policy::review(&policy, "trust.json");
+    let reviews = policy::review(&policy);
     assert!(
         reviews
             .iter()

@@ -10,7 +10,7 @@ use super::{DecodeFormat, Exit, FailOn, LintArgs, Streams, finish_output, read_i
 use oidc_triage::diagnosis::{Risk, Severity};
 use oidc_triage::evidence::ArtifactKind;
 use oidc_triage::evidence::policy::lint_sources;
-use oidc_triage::policy::{RuleReview, review};
+use oidc_triage::evidence::policy::{ReviewedRule, reviewed};
 use oidc_triage::report::{Palette, json};
 use oidc_triage::text::escape_control as esc;
 use oidc_triage::token::Cloud;
@@ -24,7 +24,7 @@ struct Configuration {
     kind: ArtifactKind,
     cloud: Cloud,
     description: String,
-    rules: Vec<RuleReview>,
+    rules: Vec<ReviewedRule>,
 }
 
 #[derive(Debug, Serialize)]
@@ -148,7 +148,7 @@ pub fn lint(args: &LintArgs, streams: &mut Streams<'_>) -> Exit {
                 kind,
                 cloud: config.cloud(),
                 description: config.describe(),
-                rules: review(config.as_ref(), &input.name),
+                rules: reviewed(config.as_ref(), &input.name),
             }),
             Some((_, Err(e))) => report.errors.push(InputError {
                 artifact: input.name.clone(),

@@ -26,11 +26,11 @@ use tokens::*;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+use super::RuleFinding;
 use super::TrustConfig;
 use crate::token::Claims;
 use crate::token::platform::Platform;
 use crate::vocabulary::catalog::*;
-use crate::vocabulary::{Evidence, Finding, Outcome, Stage};
 
 /// A workflow context a trust rule may admit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -130,7 +130,10 @@ pub struct RuleReview {
     pub subject_patterns: Vec<String>,
     /// Empty when the platform's subject grammar is not one the review models.
     pub admits: Vec<AdmittedContext>,
-    pub findings: Vec<Finding>,
+    /// What the review finds, each with where it shows (no evidence: the evidence
+    /// layer adds it, `evidence::policy::reviewed`).
+    #[serde(skip)]
+    pub findings: Vec<RuleFinding>,
     /// The safer rule, when one is suggested.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
@@ -174,7 +177,7 @@ fn target_platform(config: &dyn TrustConfig) -> Platform {
 
 /// Review every rule of a configuration: blast radius and risk findings, plus the
 /// cloud's own pattern findings.
-pub fn review(config: &dyn TrustConfig, artifact: &str) -> Vec<RuleReview> {
+pub fn review(config: &dyn TrustConfig) -> Vec<RuleReview> {
     let platform = target_platform(config);
     let issuer = config
         .issuers()
@@ -188,7 +191,7 @@ pub fn review(config: &dyn TrustConfig, artifact: &str) -> Vec<RuleReview> {
         });
     let audience = config.audiences().into_iter().next();
     let ghes = issuer.contains("/_services/token");
-    let mut pattern_findings = config.pattern_findings(artifact);
+    let mut pattern_findings = config.pattern_findings();
     let deny_rules: Vec<usize> = (0..config.rule_count())
         .filter(|&i| config.evaluate_rule(i, &Claims::default()).effect == super::Effect::Deny)
         .collect();
@@ -221,7 +224,7 @@ pub fn review(config: &dyn TrustConfig, artifact: &str) -> Vec<RuleReview> {
         let admitted = |c: Context| admits.iter().any(|a| a.context == c && a.admitted);
         let (mut findings, fix_pin) = match (&subjects, platform) {
             (Some(s), Platform::TerraformCloud | Platform::Circleci) => {
-                scoped_findings(platform, s, &admitted, artifact, &locator, &label)
+                scoped_findings(platform, s, &admitted, &locator, &label)
             }
             _ => repo_findings(
                 platform,
@@ -229,20 +232,19 @@ pub fn review(config: &dyn TrustConfig, artifact: &str) -> Vec<RuleReview> {
                 &admits,
                 &patterns,
                 ghes,
-                artifact,
                 &locator,
                 &label,
             ),
         };
         // Pattern findings that point into this rule belong to it.
-        let (mine, rest): (Vec<Finding>, Vec<Finding>) = pattern_findings
+        let (mine, rest): (Vec<RuleFinding>, Vec<RuleFinding>) = pattern_findings
             .into_iter()
-            .partition(|f| f.evidence.iter().any(|e| within(&e.locator, &locator)));
+            .partition(|f| f.proofs.iter().any(|p| within(&p.locator, &locator)));
         pattern_findings = rest;
         findings.extend(mine);
         let fix = findings
             .iter()
-            .find(|f| f.risk.is_some())
+            .find(|f| f.finding.risk.is_some())
             .map(|_| fix_pin.clone());
         reviews.push(RuleReview {
             locator,
@@ -265,7 +267,6 @@ pub fn review(config: &dyn TrustConfig, artifact: &str) -> Vec<RuleReview> {
         let verdict = exceeded.verdict();
         pattern_findings.push(risk_finding(
             verdict.rule,
-            artifact,
             "$",
             &format!(
                 "{} contexts not checked against {} Deny statements",

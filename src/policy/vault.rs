@@ -583,7 +583,7 @@ mod tests {
     #[test]
     fn review_of_a_glob_on_the_org_admits_every_repository_but_not_other_orgs() {
         let role = VaultRole::parse(br#"{"bound_audiences": "https://github.com/acme", "bound_claims_type": "glob", "bound_claims": {"sub": "repo:acme/*"}, "user_claim": "sub"}"#).unwrap();
-        let r = review(&role, "role.json");
+        let r = review(&role);
         let admitted = |c: Context| r[0].admits.iter().any(|a| a.context == c && a.admitted);
         assert!(admitted(Context::OtherRepoSameOrg));
         assert!(!admitted(Context::OtherOrg));
@@ -594,7 +594,7 @@ mod tests {
         );
 
         let pinned = VaultRole::parse(br#"{"bound_audiences": "https://github.com/acme", "bound_subject": "repo:acme/api:environment:production", "user_claim": "sub"}"#).unwrap();
-        let r = review(&pinned, "role.json");
+        let r = review(&pinned);
         assert_eq!(r[0].admitted_contexts(), [Context::Environment]);
         assert!(
             r[0].findings

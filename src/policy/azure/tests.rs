@@ -878,7 +878,7 @@ fn describe_notes_limits_and_audiences() {
         config.audiences(),
         vec!["api://contoso", DEFAULT_AUDIENCE, "x"]
     );
-    assert!(config.pattern_findings("fic.json").is_empty());
+    assert!(config.pattern_findings().is_empty());
     // A custom audience is allowed: the token just has to carry it.
     let token = claims(json!({"iss": GITHUB_ISSUER, "sub": "s", "aud": "api://contoso"}));
     assert!(config.evaluate(&token).allowed);
@@ -887,14 +887,14 @@ fn describe_notes_limits_and_audiences() {
 // --- review ----------------------------------------------------------------------
 
 fn admitted(config: &AzureFederatedCredentials, rule: usize) -> Vec<Context> {
-    review(config, "fic.json")[rule].admitted_contexts()
+    review(config)[rule].admitted_contexts()
 }
 
 #[test]
 fn review_of_a_pinned_environment_credential() {
     let config = parse(GRAPH_ENTITY).unwrap();
     assert_eq!(admitted(&config, 0), vec![Context::Environment]);
-    let reviews = review(&config, "fic.json");
+    let reviews = review(&config);
     let ids: Vec<&str> = reviews[0].findings.iter().map(|f| f.id).collect();
     assert_eq!(ids, vec![TRUST_RISK_NAME_BASED_SUBJECT.id]);
     assert_eq!(reviews[0].locator, "$");
@@ -909,11 +909,7 @@ fn review_of_broad_flexible_credentials() {
         admitted(&branches, 0),
         vec![Context::DefaultBranchPush, Context::OtherBranchPush]
     );
-    let ids: Vec<&str> = review(&branches, "fic.json")[0]
-        .findings
-        .iter()
-        .map(|f| f.id)
-        .collect();
+    let ids: Vec<&str> = review(&branches)[0].findings.iter().map(|f| f.id).collect();
     assert!(
         ids.contains(&crate::vocabulary::catalog::TRUST_RISK_ANY_BRANCH.id),
         "{ids:?}"
@@ -929,11 +925,7 @@ fn review_of_broad_flexible_credentials() {
         contexts.contains(&Context::OtherRepoSameOrg) && !contexts.contains(&Context::OtherOrg),
         "{contexts:?}"
     );
-    let ids: Vec<&str> = review(&org, "fic.json")[0]
-        .findings
-        .iter()
-        .map(|f| f.id)
-        .collect();
+    let ids: Vec<&str> = review(&org)[0].findings.iter().map(|f| f.id).collect();
     assert!(
         ids.contains(&crate::vocabulary::catalog::TRUST_RISK_ORG_WIDE_SUBJECT.id),
         "{ids:?}"

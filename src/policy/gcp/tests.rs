@@ -528,7 +528,7 @@ fn an_empty_condition_admits_every_token_of_the_issuer() {
     let mut c = github("pull_request", "refs/pull/1/merge");
     c.0.insert("aud".to_owned(), json!(p.audiences()[0]));
     assert!(p.evaluate(&c).allowed);
-    assert!(p.pattern_findings("p.json").is_empty());
+    assert!(p.pattern_findings().is_empty());
 }
 
 #[test]
@@ -548,7 +548,7 @@ fn subject_patterns_are_the_compared_literals() {
 }
 
 fn admitted(p: &GcpProvider) -> Vec<Context> {
-    let reviews = crate::policy::review(p, "provider.json");
+    let reviews = crate::policy::review(p);
     assert_eq!(reviews.len(), 1);
     reviews[0].admitted_contexts()
 }
@@ -557,7 +557,7 @@ fn admitted(p: &GcpProvider) -> Vec<Context> {
 fn review_of_a_broad_provider_flags_any_repository() {
     let p = parse(BROAD).unwrap();
     assert_eq!(admitted(&p), Context::ALL);
-    let reviews = crate::policy::review(&p, "provider.json");
+    let reviews = crate::policy::review(&p);
     let ids: Vec<&str> = reviews[0].findings.iter().map(|f| f.id).collect();
     assert!(ids.contains(&TRUST_RISK_SUBJECT_WILDCARD.id), "{ids:?}");
 }
@@ -571,7 +571,7 @@ fn review_of_a_pinned_provider_admits_the_default_branch_only() {
         admitted(&p),
         [Context::DefaultBranchPush, Context::Environment]
     );
-    let reviews = crate::policy::review(&p, "provider.json");
+    let reviews = crate::policy::review(&p);
     assert!(
         reviews[0].findings.iter().all(|f| f.risk.is_none()),
         "{:?}",
@@ -587,7 +587,7 @@ fn review_of_the_sample_flags_the_whole_organization() {
         admitted.contains(&Context::OtherRepoSameOrg) && !admitted.contains(&Context::OtherOrg),
         "{admitted:?}"
     );
-    let reviews = crate::policy::review(&p, "provider.json");
+    let reviews = crate::policy::review(&p);
     let ids: Vec<&str> = reviews[0].findings.iter().map(|f| f.id).collect();
     assert!(ids.contains(&TRUST_RISK_ORG_WIDE_SUBJECT.id), "{ids:?}");
 }

@@ -8,13 +8,12 @@ pub(super) fn scoped_findings(
     platform: Platform,
     s: &Subjects,
     admitted: &dyn Fn(Context) -> bool,
-    artifact: &str,
     locator: &str,
     label: &str,
-) -> (Vec<Finding>, String) {
+) -> (Vec<RuleFinding>, String) {
     let mut findings = Vec::new();
     let finding = |rule: Rule, cause: String, fix: &str| {
-        risk_finding(rule, artifact, locator, label, cause, fix.to_owned())
+        risk_finding(rule, locator, label, cause, fix.to_owned())
     };
     // A name the rule does not pin is a placeholder in the suggested rule, not the
     // stand-in the synthetic tokens used.
@@ -106,19 +105,16 @@ pub(super) fn scoped_findings(
 
 pub(super) fn risk_finding(
     rule: Rule,
-    artifact: &str,
     locator: &str,
     label: &str,
     cause: String,
     fix: String,
-) -> Finding {
-    rule.finding(cause, fix).with_evidence(Evidence::statics(
-        Stage::Trust,
-        Outcome::Info,
-        artifact,
+) -> RuleFinding {
+    RuleFinding::new(
+        rule.finding(cause, fix),
         locator,
         format!("{label}: {}", rule.title),
-    ))
+    )
 }
 
 /// Risk findings for GitHub Actions and GitLab CI rules, from the contexts they admit;
@@ -130,10 +126,9 @@ pub(super) fn repo_findings(
     admits: &[AdmittedContext],
     patterns: &[String],
     ghes: bool,
-    artifact: &str,
     locator: &str,
     label: &str,
-) -> (Vec<Finding>, String) {
+) -> (Vec<RuleFinding>, String) {
     let admitted = |c: Context| admits.iter().any(|a| a.context == c && a.admitted);
     let mut findings = Vec::new();
     let repo = subjects
@@ -164,7 +159,6 @@ pub(super) fn repo_findings(
     if admitted(Context::OtherOrg) {
         findings.push(risk_finding(
             TRUST_RISK_SUBJECT_WILDCARD,
-            artifact,
             locator,
             label,
             "the subject is not pinned to an organization: a workflow in any repository on the platform that can request this audience gets the role".to_owned(),
@@ -173,7 +167,6 @@ pub(super) fn repo_findings(
     } else if admitted(Context::OtherRepoSameOrg) {
         findings.push(risk_finding(
             TRUST_RISK_ORG_WIDE_SUBJECT,
-            artifact,
             locator,
             label,
             format!("every repository of `{}` matches, including ones created later and by anyone who can create a repository there", subjects.as_ref().map(|s| s.owner.as_str()).unwrap_or_default()),
@@ -182,7 +175,6 @@ pub(super) fn repo_findings(
     } else if !admits.is_empty() && in_repo.iter().all(|c| admitted(*c)) {
         findings.push(risk_finding(
             TRUST_RISK_REPO_WIDE_SUBJECT,
-            artifact,
             locator,
             label,
             format!(
@@ -195,7 +187,6 @@ pub(super) fn repo_findings(
     if admitted(Context::PullRequest) || admitted(Context::ForkPullRequest) {
         findings.push(risk_finding(
             TRUST_RISK_PULL_REQUEST_SUBJECT,
-            artifact,
             locator,
             label,
             "a pull request run matches: code nobody has reviewed yet gets these credentials"
@@ -206,7 +197,6 @@ pub(super) fn repo_findings(
     if admitted(Context::OtherBranchPush) {
         findings.push(risk_finding(
             TRUST_RISK_ANY_BRANCH,
-            artifact,
             locator,
             label,
             "a push to any branch matches: anyone who can push a branch gets these credentials, without review".to_owned(),
@@ -222,7 +212,6 @@ pub(super) fn repo_findings(
     if name_based {
         findings.push(risk_finding(
             TRUST_RISK_NAME_BASED_SUBJECT,
-            artifact,
             locator,
             label,
             "the subject names the repository by name; a renamed, transferred or re-created repository of that name would match, and repositories created after 2026-07-15 get the immutable `repo:owner@ID/repo@ID:…` form instead".to_owned(),

@@ -21,12 +21,12 @@ fn tfc(sub: &str) -> Vec<RuleReview> {
         json!({"StringEquals": {"app.terraform.io:aud": "aws.workload.identity"},
                "StringLike": {"app.terraform.io:sub": sub}}),
     );
-    review(&p, "trust-policy.json")
+    review(&p)
 }
 
 fn circleci(condition: Value) -> Vec<RuleReview> {
     let provider = format!("arn:aws:iam::111122223333:oidc-provider/oidc.circleci.com/org/{ORG}");
-    review(&aws(&provider, condition), "trust-policy.json")
+    review(&aws(&provider, condition))
 }
 
 fn ids(r: &RuleReview) -> Vec<&'static str> {
