@@ -38,9 +38,10 @@ use super::{
 };
 use crate::token::{Claims, Cloud};
 use crate::vocabulary::catalog::{
-    Rule, TRUST_GCP_AUDIENCE_MISMATCH, TRUST_GCP_CONDITION_REJECTED, TRUST_GCP_ISSUER_MISMATCH,
+    TRUST_GCP_AUDIENCE_MISMATCH, TRUST_GCP_CONDITION_REJECTED, TRUST_GCP_ISSUER_MISMATCH,
     TRUST_GCP_MAPPING_FAILED, TRUST_GCP_PROVIDER_DISABLED, TRUST_GCP_SUBJECT_TOO_LONG,
 };
+use crate::vocabulary::knowledge::{Reason, knowledge};
 
 pub use iam::{GcpIamPolicy, IamCheck};
 
@@ -245,11 +246,50 @@ impl GcpProvider {
         format!("Failed to generate Google Cloud federated token for //iam.googleapis.com/{name}: ")
     }
 
+    /// A command of the knowledge naming this provider (`gcp.provider.update-oidc`),
+    /// built and quoted by the command builder; placeholders name what is unknown.
+    fn command(&self, id: &str, extra: &[(&'static str, String)]) -> String {
+        let (provider, project, location, pool) = match &self.name {
+            Some(n) => (
+                n.provider.clone(),
+                n.project.clone(),
+                n.location.clone(),
+                n.pool.clone(),
+            ),
+            None => (
+                "PROVIDER".to_owned(),
+                "PROJECT_NUMBER".to_owned(),
+                "global".to_owned(),
+                "POOL".to_owned(),
+            ),
+        };
+        let mut values: Vec<(&str, String)> = vec![
+            ("provider", provider),
+            ("project", project),
+            ("location", location),
+            ("pool", pool),
+        ];
+        values.extend(extra.iter().cloned());
+        knowledge()
+            .command(id)
+            .and_then(|c| c.render(&values).ok())
+            .unwrap_or_else(|| format!("‹{id}?›"))
+    }
+
     /// The `gcloud … update-oidc` command stem for this provider.
     fn update_command(&self) -> String {
-        match &self.name {
-            Some(n) => format!("gcloud iam workload-identity-pools providers update-oidc {} --project={} --location={} --workload-identity-pool={}", n.provider, n.project, n.location, n.pool),
-            None => "gcloud iam workload-identity-pools providers update-oidc PROVIDER --project=PROJECT_NUMBER --location=global --workload-identity-pool=POOL".to_owned(),
+        self.command("gcp.provider.update-oidc", &[])
+    }
+
+    /// The refusal a reason explains, filled from the knowledge.
+    fn refusal(&self, reason: Reason, locator: &str, cloud_error: Option<String>) -> Verdict {
+        let (cause, fix) = reason.texts();
+        Verdict {
+            rule: reason.rule,
+            cause,
+            fix,
+            locator: locator.to_owned(),
+            cloud_error,
         }
     }
 

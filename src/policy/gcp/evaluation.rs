@@ -145,13 +145,12 @@ impl GcpProvider {
         let Some((index, result)) = subject else {
             // "For OIDC providers, you must supply a custom mapping, which must include
             // the google.subject attribute" (attributeMapping, REST reference).
-            return Err(self.verdict(
-                TRUST_GCP_MAPPING_FAILED,
-                "the provider's `attributeMapping` has no `google.subject`; GCP requires one for OIDC providers, so no token is admitted".to_owned(),
-                format!("map the subject: `{} --attribute-mapping=google.subject=assertion.sub,…`", self.update_command()),
-                "$.attributeMapping".to_owned(),
-                None,
-            ));
+            let reason = TRUST_GCP_MAPPING_FAILED
+                .reason()
+                .with("update", self.update_command())
+                .cause("no-subject")
+                .fix("no-subject");
+            return Err(self.refusal(reason, "$.attributeMapping", None));
         };
         let mapping = self.mappings.get(index);
         let locator = mapping
@@ -160,65 +159,42 @@ impl GcpProvider {
         let source = mapping
             .map(|m| m.expression.source.as_str())
             .unwrap_or_default();
-        let fix_mapping = format!(
-            "map `google.subject` from a claim every token carries (`assertion.sub`), or make the job's token carry what `{source}` reads; the token's claims are {}",
-            claim_names.join(", ")
-        );
+        let failed = TRUST_GCP_MAPPING_FAILED
+            .reason()
+            .with("source", source)
+            .with("claims", claim_names.join(", "));
         match result {
-            Err(e) => Err(self.verdict(
-                TRUST_GCP_MAPPING_FAILED,
-                format!("the mapping `google.subject` = `{source}` fails on this token: {e}; without a subject the token is refused"),
-                fix_mapping,
-                locator,
-                None,
-            )),
-            Ok(Value::String(s)) if s.is_empty() => Err(self.verdict(
-                TRUST_GCP_MAPPING_FAILED,
-                format!("the mapping `google.subject` = `{source}` gives an empty string for this token"),
-                fix_mapping,
-                locator,
-                None,
-            )),
-            Ok(Value::String(s)) if s.len() > SUBJECT_LIMIT => Err(self.verdict(
-                TRUST_GCP_SUBJECT_TOO_LONG,
-                format!(
-                    "`google.subject` = `{source}` maps to `{s}`, {} bytes; GCP refuses a subject over {SUBJECT_LIMIT} bytes. Long repository or branch names do this",
-                    s.len()
-                ),
-                "map `google.subject` to something shorter (for GitHub, e.g. `assertion.repository_id + ':' + assertion.ref` instead of `assertion.sub`, and grant IAM on custom attributes such as `attribute.repository`), or shorten the branch or repository name".to_owned(),
-                locator,
-                // google-github-actions/auth TROUBLESHOOTING, errors.md.
-                Some("The size of mapped attribute exceeds the 127 bytes limit.".to_owned()),
-            )),
+            Err(e) => Err(self.refusal(failed.with("error", e).cause("error"), &locator, None)),
+            Ok(Value::String(s)) if s.is_empty() => {
+                Err(self.refusal(failed.cause("empty"), &locator, None))
+            }
+            Ok(Value::String(s)) if s.len() > SUBJECT_LIMIT => {
+                let reason = TRUST_GCP_SUBJECT_TOO_LONG
+                    .reason()
+                    .with("source", source)
+                    .with("subject", s)
+                    .with("bytes", s.len())
+                    .with("limit", SUBJECT_LIMIT);
+                Err(self.refusal(
+                    reason,
+                    &locator,
+                    // google-github-actions/auth TROUBLESHOOTING, errors.md.
+                    Some("The size of mapped attribute exceeds the 127 bytes limit.".to_owned()),
+                ))
+            }
             Ok(Value::String(s)) => Ok(MappedAttributes {
                 subject: s.clone(),
                 groups,
                 attributes,
             }),
-            Ok(other) => Err(self.verdict(
-                TRUST_GCP_MAPPING_FAILED,
-                format!("the mapping `google.subject` = `{source}` gives {} (`{other}`), not a string", crate::token::claims::json_type_name(other)),
-                fix_mapping,
-                locator,
+            Ok(other) => Err(self.refusal(
+                failed
+                    .with("type", crate::token::claims::json_type_name(other))
+                    .with("value", other)
+                    .cause("not-string"),
+                &locator,
                 None,
             )),
-        }
-    }
-
-    pub(super) fn verdict(
-        &self,
-        rule: Rule,
-        cause: String,
-        fix: String,
-        locator: String,
-        cloud_error: Option<String>,
-    ) -> Verdict {
-        Verdict {
-            rule,
-            cause,
-            fix,
-            locator,
-            cloud_error,
         }
     }
 

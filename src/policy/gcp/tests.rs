@@ -606,3 +606,21 @@ proptest::proptest! {
         }
     }
 }
+
+/// The fix's command is built by the command builder: a hostile issuer is one quoted
+/// word, never shell syntax.
+#[test]
+fn the_issuer_fix_quotes_the_token_issuer() {
+    let p = with("assertion.repository == 'acme/api'");
+    let mut c = github("ref:refs/heads/main", "refs/heads/main");
+    c.0.insert("iss".to_owned(), json!("https://evil.example/$(touch PROOF)"));
+    let v = refusal(&p, &c);
+    assert_eq!(v.rule, TRUST_GCP_ISSUER_MISMATCH);
+    assert!(
+        v.fix
+            .contains("'--issuer-uri=https://evil.example/$(touch PROOF)'"),
+        "{}",
+        v.fix
+    );
+    assert!(!v.cause.contains('‹') && !v.fix.contains('‹'));
+}

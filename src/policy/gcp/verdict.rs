@@ -2,6 +2,7 @@
 //! comparison.
 
 use super::*;
+use crate::vocabulary::knowledge::DEFAULT_VARIANT;
 
 impl GcpProvider {
     /// The claim a custom attribute copies, when its mapping is a bare claim.
@@ -92,20 +93,22 @@ impl GcpProvider {
                 matched: false,
                 near_miss: None,
             });
-            refusals.push(self.verdict(
-            TRUST_GCP_PROVIDER_DISABLED,
-            format!("{} is {}: it accepts no token exchanges", self.label(), if self.disabled { "disabled" } else { "deleted (state DELETED)" }),
-            if self.disabled {
-                format!("enable it: `{} --no-disabled`", self.update_command())
-            } else {
-                format!("restore it within 30 days: `{}`", self.update_command().replace("update-oidc", "undelete"))
-            },
-            locator.to_owned(),
-            // STS's answer for a disabled or deleted provider (unverified).
-            Some(format!(
-                "{sts}{{\"error\":\"invalid_target\",\"error_description\":\"The target service indicated by the \\\"audience\\\" parameters is invalid. This might either be because the pool or provider is disabled or deleted or because it doesn't exist.\"}}"
-            )),
-        ));
+            let variant = if self.disabled { "disabled" } else { "deleted" };
+            let reason = TRUST_GCP_PROVIDER_DISABLED
+                .reason()
+                .with("provider", self.label())
+                .with("update", self.update_command())
+                .with("undelete", self.command("gcp.provider.undelete", &[]))
+                .cause(variant)
+                .fix(variant);
+            refusals.push(self.refusal(
+                reason,
+                locator,
+                // STS's answer for a disabled or deleted provider (unverified).
+                Some(format!(
+                    "{sts}{{\"error\":\"invalid_target\",\"error_description\":\"The target service indicated by the \\\"audience\\\" parameters is invalid. This might either be because the pool or provider is disabled or deleted or because it doesn't exist.\"}}"
+                )),
+            ));
         }
     }
 
@@ -136,22 +139,42 @@ impl GcpProvider {
         });
         if !issuer_ok {
             let actual = iss.unwrap_or("(none)");
-            let hint = match iss {
-            None => " (the token has no `iss` claim)".to_owned(),
-            Some(i) if i.trim_end_matches('/') == self.issuer_uri.trim_end_matches('/') => "; they differ only by a trailing slash, and the comparison is exact".to_owned(),
-            Some(i) if i.contains("/_services/token") || (i.starts_with("https://token.actions.githubusercontent.com/") && self.issuer_uri == "https://token.actions.githubusercontent.com") => {
-                "; the token comes from a GitHub Enterprise issuer (GHES, or a GHEC unique token URL): set `oidc.issuerUri` to that issuer".to_owned()
-            }
-            Some(_) => String::new(),
-        };
-            refusals.push(self.verdict(
-            TRUST_GCP_ISSUER_MISMATCH,
-            format!("the token's issuer `{actual}` is not the provider's `oidc.issuerUri` `{}`{hint}", self.issuer_uri),
-            format!("set the issuer the token really has: `{} --issuer-uri={actual}` (or use a provider for that issuer)", self.update_command()),
-            "$.oidc.issuerUri".to_owned(),
-            // errors.md; google-github-actions/auth TROUBLESHOOTING.
-            Some(format!("The issuer in ID Token {actual} does not match the expected ones: {}", self.issuer_uri)),
-        ));
+            let variant = match iss {
+                None => "no-iss",
+                Some(i) if i.trim_end_matches('/') == self.issuer_uri.trim_end_matches('/') => {
+                    "trailing-slash"
+                }
+                Some(i)
+                    if i.contains("/_services/token")
+                        || (i.starts_with("https://token.actions.githubusercontent.com/")
+                            && self.issuer_uri
+                                == "https://token.actions.githubusercontent.com") =>
+                {
+                    "enterprise"
+                }
+                Some(_) => DEFAULT_VARIANT,
+            };
+            let reason = TRUST_GCP_ISSUER_MISMATCH
+                .reason()
+                .with("actual", actual)
+                .with("issuer_uri", &self.issuer_uri)
+                .with(
+                    "update_issuer",
+                    self.command(
+                        "gcp.provider.update-oidc",
+                        &[("issuer_uri", actual.to_owned())],
+                    ),
+                )
+                .cause(variant);
+            refusals.push(self.refusal(
+                reason,
+                "$.oidc.issuerUri",
+                // errors.md; google-github-actions/auth TROUBLESHOOTING.
+                Some(format!(
+                    "The issuer in ID Token {actual} does not match the expected ones: {}",
+                    self.issuer_uri
+                )),
+            ));
         }
     }
 
@@ -203,48 +226,44 @@ impl GcpProvider {
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            let configured = if self.allowed_audiences.is_empty() {
-                match self.resource_name() {
-                Some(n) => format!("`allowedAudiences` is empty, so the audience must be the provider's name: `https://iam.googleapis.com/{n}` or `//iam.googleapis.com/{n}`"),
-                None => "`allowedAudiences` is empty and the document has no `name`, so the default audience cannot be computed (paste the `describe` output)".to_owned(),
-            }
-            } else {
-                format!(
-                    "`allowedAudiences` is {}",
-                    self.allowed_audiences
-                        .iter()
-                        .map(|a| format!("`{a}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
+            let variant = match (self.allowed_audiences.is_empty(), self.resource_name()) {
+                (false, _) => DEFAULT_VARIANT,
+                (true, Some(_)) => "default-audience",
+                (true, None) => "no-name",
             };
             let hint = audiences
                 .iter()
                 .find_map(|a| self.audience_hint(a))
                 .map(|h| format!("; {h}"))
                 .unwrap_or_default();
-            let fix = match self.resource_name() {
-                Some(n) => format!(
-                    "request the audience the provider accepts (google-github-actions/auth: `workload_identity_provider: {n}`; elsewhere `https://iam.googleapis.com/{n}`), or add the token's audience: `{} --allowed-audiences=…`",
-                    self.update_command()
-                ),
-                None => format!(
-                    "request an audience the provider accepts, or add the token's: `{} --allowed-audiences=…`",
-                    self.update_command()
-                ),
-            };
-            refusals.push(self.verdict(
-            TRUST_GCP_AUDIENCE_MISMATCH,
-            format!("the token's audience {shown} is not accepted: {configured}{hint}"),
-            fix,
-            audience_locator.to_owned(),
-            // STS's text for an audience mismatch is not in the documentation we
-            // have: the wrapper is google-github-actions/auth's, the body unverified.
-            Some(format!(
-                "{sts}{{\"error\":\"invalid_grant\",\"error_description\":\"The audience in ID Token [{}] does not match the expected audience.\"}}",
-                audiences.join(", ")
-            )),
-        ));
+            let mut reason = TRUST_GCP_AUDIENCE_MISMATCH
+                .reason()
+                .with("shown", shown)
+                .with(
+                    "allowed",
+                    self.allowed_audiences
+                        .iter()
+                        .map(|a| format!("`{a}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )
+                .with("hint", hint)
+                .with("update", self.update_command())
+                .cause(variant);
+            match self.resource_name() {
+                Some(n) => reason = reason.with("name", n),
+                None => reason = reason.fix("no-name"),
+            }
+            refusals.push(self.refusal(
+                reason,
+                audience_locator,
+                // STS's text for an audience mismatch is not in the documentation we
+                // have: the wrapper is google-github-actions/auth's, the body unverified.
+                Some(format!(
+                    "{sts}{{\"error\":\"invalid_grant\",\"error_description\":\"The audience in ID Token [{}] does not match the expected audience.\"}}",
+                    audiences.join(", ")
+                )),
+            ));
         }
     }
 
@@ -366,28 +385,26 @@ impl GcpProvider {
                         )
                     })
                     .unwrap_or_default();
-                let fix = match &failing {
-                    Some(f) => format!(
-                        "if this job should be trusted, change the condition to accept `{}` for `{}` (`{} --attribute-condition=\"…\"`); if not, run the deploy from where `{}` is {}. Conditions are case-sensitive, and changes take up to 5 minutes",
-                        f.actual,
-                        f.operand,
-                        self.update_command(),
-                        f.operand,
-                        f.expected
-                    ),
-                    None => format!(
-                        "compare the condition with the token's claims; if this job should be trusted, update it (`{} --attribute-condition=\"…\"`). Conditions are case-sensitive, and a claim the token lacks makes the condition fail",
-                        self.update_command()
-                    ),
-                };
-                refusals.push(self.verdict(
-                TRUST_GCP_CONDITION_REJECTED,
-                format!("the attribute condition `{}` {outcome}{deciding}{read}", condition.source),
-                fix,
-                "$.attributeCondition".to_owned(),
-                // The STS body is in errors.md as unverified.
-                Some(format!("{sts}{{\"error\":\"unauthorized_client\",\"error_description\":\"The given credential is rejected by the attribute condition.\"}}")),
-            ));
+                let mut reason = TRUST_GCP_CONDITION_REJECTED
+                    .reason()
+                    .with("condition", &condition.source)
+                    .with("outcome", outcome)
+                    .with("deciding", deciding)
+                    .with("read", read)
+                    .with("update", self.update_command());
+                if let Some(f) = &failing {
+                    reason = reason
+                        .with("actual", &f.actual)
+                        .with("operand", &f.operand)
+                        .with("expected", &f.expected)
+                        .fix("comparison");
+                }
+                refusals.push(self.refusal(
+                    reason,
+                    "$.attributeCondition",
+                    // The STS body is in errors.md as unverified.
+                    Some(format!("{sts}{{\"error\":\"unauthorized_client\",\"error_description\":\"The given credential is rejected by the attribute condition.\"}}")),
+                ));
             }
         }
     }
