@@ -348,16 +348,15 @@ impl VaultRole {
         }
     }
 
-    fn fix_for(rule: Rule, check: &ConditionCheck, glob: bool) -> String {
-        match rule.id {
-            id if id == TRUST_VAULT_AUDIENCE_MISMATCH.id || id == TRUST_VAULT_NO_BOUND_AUDIENCES.id => {
-                "make the job request the audience the role binds (hashicorp/vault-action `jwtGithubAudience`, GitLab `id_tokens: … aud:`) or add the token's audience to bound_audiences".to_owned()
-            }
-            id if id == TRUST_VAULT_BOUND_CLAIMS_MISMATCH.id && check.expected.iter().any(|e| e.contains('*')) && !glob => {
-                "the bound value has a `*` but bound_claims_type is `string`, where `*` is literal: set bound_claims_type=glob".to_owned()
-            }
-            id if id == TRUST_VAULT_USER_CLAIM_MISSING.id => "set user_claim to a claim every token of this platform carries (GitHub: `sub`, `repository`; GitLab: `user_login` or `project_path`)".to_owned(),
-            _ => "align the role with the job's token, or run the job in the context the role expects (branch, environment)".to_owned(),
+    /// The fix variant of a refusal: a literal `*` in a `string` bound claim says so.
+    fn fix_variant(rule: Rule, check: &ConditionCheck, glob: bool) -> &'static str {
+        if rule.id == TRUST_VAULT_BOUND_CLAIMS_MISMATCH.id
+            && check.expected.iter().any(|e| e.contains('*'))
+            && !glob
+        {
+            "literal-star"
+        } else {
+            crate::vocabulary::knowledge::DEFAULT_VARIANT
         }
     }
 }
@@ -413,24 +412,29 @@ impl TrustConfig for VaultRole {
                     .as_ref()
                     .map(|n| format!(" — {}", n.explanation))
                     .unwrap_or_default();
+                let expected = if check.expected.is_empty() {
+                    "none".to_owned()
+                } else {
+                    check
+                        .expected
+                        .iter()
+                        .map(|e| format!("`{e}`"))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                };
+                let reason = rule
+                    .reason()
+                    .with("role", self.label())
+                    .with("key", &check.key)
+                    .with("actual", actual)
+                    .with("expected", expected)
+                    .with("near", near)
+                    .fix(Self::fix_variant(*rule, check, self.glob));
+                let (cause, fix) = reason.texts();
                 Verdict {
                     rule: *rule,
-                    cause: format!(
-                        "{}: the token's {} is `{actual}`, the role expects {}{near}",
-                        self.label(),
-                        check.key,
-                        if check.expected.is_empty() {
-                            "none".to_owned()
-                        } else {
-                            check
-                                .expected
-                                .iter()
-                                .map(|e| format!("`{e}`"))
-                                .collect::<Vec<_>>()
-                                .join(" or ")
-                        }
-                    ),
-                    fix: Self::fix_for(*rule, check, self.glob),
+                    cause,
+                    fix,
                     locator: check.locator.clone(),
                     cloud_error: Some(error.clone()),
                 }
@@ -528,7 +532,11 @@ mod tests {
         let e = string.evaluate(&github("repo:acme/api:ref:refs/heads/main", "x"));
         let v = e.refusal.unwrap();
         assert_eq!(v.rule, TRUST_VAULT_BOUND_CLAIMS_MISMATCH);
-        assert!(VaultRole::fix_for(v.rule, &e.rules[0].checks[1], false).contains("glob"));
+        assert_eq!(
+            VaultRole::fix_variant(v.rule, &e.rules[0].checks[1], false),
+            "literal-star"
+        );
+        assert!(v.fix.contains("bound_claims_type=glob"), "{}", v.fix);
 
         let glob = VaultRole::parse(br#"{"bound_audiences": "x", "bound_claims_type": "glob", "bound_claims": {"sub": ["repo:other/*", "repo:acme/*"]}, "user_claim": "sub"}"#).unwrap();
         assert!(

@@ -613,7 +613,10 @@ proptest::proptest! {
 fn the_issuer_fix_quotes_the_token_issuer() {
     let p = with("assertion.repository == 'acme/api'");
     let mut c = github("ref:refs/heads/main", "refs/heads/main");
-    c.0.insert("iss".to_owned(), json!("https://evil.example/$(touch PROOF)"));
+    c.0.insert(
+        "iss".to_owned(),
+        json!("https://evil.example/$(touch PROOF)"),
+    );
     let v = refusal(&p, &c);
     assert_eq!(v.rule, TRUST_GCP_ISSUER_MISMATCH);
     assert!(
