@@ -277,6 +277,32 @@ impl VaultRole {
                 "error validating token: invalid subject (sub) claim".to_owned(),
             ));
         }
+        self.bound_claim_checks(claims, &mut out);
+        if let Some(user_claim) = &self.user_claim {
+            let present = !Self::bound_claim_values(claims, user_claim).is_empty();
+            out.push((
+                Self::check(
+                    ConditionCheck {
+                        key: user_claim.clone(),
+                        locator: format!("{p}.user_claim"),
+                        operator: "present".to_owned(),
+                        expected: vec![user_claim.clone()],
+                        actual: present.then(|| user_claim.clone()),
+                        matched: present,
+                        near_miss: None,
+                    },
+                    Dialect::StarOnly,
+                ),
+                TRUST_VAULT_USER_CLAIM_MISSING,
+                format!("claim \"{user_claim}\" not found in token"),
+            ));
+        }
+        out
+    }
+
+    /// One check per bound claim (exact, or glob with `bound_claims_type: glob`).
+    fn bound_claim_checks(&self, claims: &Claims, out: &mut Vec<(ConditionCheck, Rule, String)>) {
+        let p = &self.prefix;
         let operator = if self.glob { "glob" } else { "string" };
         for (claim, expected) in &self.bound_claims {
             let values = Self::bound_claim_values(claims, claim);
@@ -319,26 +345,6 @@ impl VaultRole {
                 error,
             ));
         }
-        if let Some(user_claim) = &self.user_claim {
-            let present = !Self::bound_claim_values(claims, user_claim).is_empty();
-            out.push((
-                Self::check(
-                    ConditionCheck {
-                        key: user_claim.clone(),
-                        locator: format!("{p}.user_claim"),
-                        operator: "present".to_owned(),
-                        expected: vec![user_claim.clone()],
-                        actual: present.then(|| user_claim.clone()),
-                        matched: present,
-                        near_miss: None,
-                    },
-                    Dialect::StarOnly,
-                ),
-                TRUST_VAULT_USER_CLAIM_MISSING,
-                format!("claim \"{user_claim}\" not found in token"),
-            ));
-        }
-        out
     }
 
     fn label(&self) -> String {
