@@ -17,6 +17,10 @@
 //! identities too: the flexible page says "application objects" only, but the ARM API
 //! (2025-01-31-preview) and `az identity federated-credential create
 //! --claims-matching-expression-value` accept them there.
+//!
+//! Layout: `document` reads the shapes, `expression` the claims matching language,
+//! `evaluation` checks one credential against one token, `verdict` names the refusal;
+//! an expression over `budget::AZURE_COMPARISONS` is kept but not evaluated.
 
 mod document;
 mod evaluation;

@@ -14,6 +14,11 @@
 //!
 //! Error texts are google-github-actions/auth's wrappers around the STS answers
 //! (`src/client/workload_identity_federation.ts`, `docs/TROUBLESHOOTING.md`).
+//!
+//! Layout: `provider` reads the JSON and compiles the CEL, `cel` is the CEL
+//! environment (with `cel/cost` the step estimate behind the budgets), `evaluation`
+//! runs the expressions for one token within `budget::CEL_*`, `verdict` makes the
+//! checks in STS's order and the refusal, `iam` the service account's IAM policy.
 
 mod cel;
 mod evaluation;

@@ -7,7 +7,10 @@
 //! synthetic tokens for each workflow context.
 //!
 //! Nothing here knows about stages or rendering: `evidence::policy` turns evaluations
-//! into evidence and findings.
+//! into evidence and findings (a rule's findings are [`RuleFinding`]s: the finding and
+//! where it shows). Causes and fixes are the knowledge's templates
+//! (`assets/knowledge/findings/trust*.toml`) filled from the values the evaluators
+//! give; `budget` bounds the work any configuration can cause.
 
 pub mod aws;
 pub mod azure;
