@@ -70,7 +70,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| policy.evaluate(black_box(&token)))
     });
     c.bench_function("trust/aws/review_20_statements", |b| {
-        b.iter(|| review(black_box(&policy), "policy.json"))
+        b.iter(|| review(black_box(&policy)))
     });
 }
 

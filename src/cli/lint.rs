@@ -11,7 +11,7 @@ use super::{Exit, FailOn, LintArgs, LintFormat, Streams, finish_output, read_inp
 use oidc_triage::diagnosis::{Risk, Severity};
 use oidc_triage::evidence::ArtifactKind;
 use oidc_triage::evidence::policy::lint_sources;
-use oidc_triage::policy::{RuleReview, review};
+use oidc_triage::evidence::policy::{ReviewedRule, reviewed};
 use oidc_triage::report::{Palette, json, sarif};
 use oidc_triage::text::escape_control as esc;
 use oidc_triage::token::Cloud;
@@ -25,7 +25,7 @@ struct Configuration {
     kind: ArtifactKind,
     cloud: Cloud,
     description: String,
-    rules: Vec<RuleReview>,
+    rules: Vec<ReviewedRule>,
 }
 
 #[derive(Debug, Serialize)]
@@ -171,7 +171,7 @@ pub fn lint(args: &LintArgs, config: &Config, streams: &mut Streams<'_>) -> Exit
                     .find_map(|s| s.load(&role.input).map(|r| (s.kind(), r)));
                 match loaded {
                     Some((kind, Ok(config))) => {
-                        let mut rules = review(config.as_ref(), &input.name);
+                        let mut rules = reviewed(config.as_ref(), &input.name);
                         for rule in &mut rules {
                             rule.locator = super::org::relocate(&rule.locator, &role.path);
                             for e in rule.findings.iter_mut().flat_map(|f| &mut f.evidence) {
@@ -207,7 +207,7 @@ pub fn lint(args: &LintArgs, config: &Config, streams: &mut Streams<'_>) -> Exit
                 kind,
                 cloud: config.cloud(),
                 description: config.describe(),
-                rules: review(config.as_ref(), &input.name),
+                rules: reviewed(config.as_ref(), &input.name),
             }),
             Some((_, Err(e))) => report.errors.push(InputError {
                 artifact: input.name.clone(),

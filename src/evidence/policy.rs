@@ -16,12 +16,13 @@ use super::{TrustSummary, WhatIf};
 use crate::policy::ConditionCheck;
 use crate::policy::aws::AwsTrustPolicy;
 use crate::policy::gcp::{GcpIamPolicy, GcpProvider};
+use crate::policy::review::{AdmittedContext, RuleReview};
 use crate::policy::vault::VaultRole;
-use crate::policy::{PolicyError, TrustConfig, TrustEvaluation, review};
+use crate::policy::{PolicyError, RuleFinding, TrustConfig, TrustEvaluation, review};
 use crate::text::escape_control;
 use crate::token::Claims;
 use crate::token::platform::{Platform, SubjectContext, parse_subject};
-use crate::vocabulary::{Evidence, Outcome, Stage};
+use crate::vocabulary::{Evidence, Finding, Outcome, Stage};
 
 type Parse = fn(&[u8]) -> Result<Box<dyn TrustConfig>, PolicyError>;
 
@@ -281,6 +282,55 @@ fn pull_request_variant(claims: &Claims) -> Option<(String, Claims)> {
     Some((sub, edited))
 }
 
+/// A rule finding of the policy layer as a finding with its evidence: each place it
+/// shows, static evidence of the finding's stage in `artifact`.
+pub fn rule_finding(f: RuleFinding, artifact: &str) -> Finding {
+    let stage = f.finding.stage;
+    f.proofs.into_iter().fold(f.finding, |finding, p| {
+        finding.with_evidence(Evidence::statics(
+            stage,
+            Outcome::Info,
+            artifact,
+            p.locator,
+            p.summary,
+        ))
+    })
+}
+
+/// One rule's review with its findings as evidence-carrying findings (what `lint`
+/// prints and writes as JSON).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ReviewedRule {
+    pub locator: String,
+    pub label: String,
+    pub subject_patterns: Vec<String>,
+    /// Empty when the platform's subject grammar is not one the review models.
+    pub admits: Vec<AdmittedContext>,
+    pub findings: Vec<Finding>,
+    /// The safer rule, when one is suggested.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+/// The review of every rule of `config`, read from `artifact`.
+pub fn reviewed(config: &dyn TrustConfig, artifact: &str) -> Vec<ReviewedRule> {
+    review(config)
+        .into_iter()
+        .map(|r: RuleReview| ReviewedRule {
+            locator: r.locator,
+            label: r.label,
+            subject_patterns: r.subject_patterns,
+            admits: r.admits,
+            findings: r
+                .findings
+                .into_iter()
+                .map(|f| rule_finding(f, artifact))
+                .collect(),
+            fix: r.fix,
+        })
+        .collect()
+}
+
 /// Evaluate one trust configuration and place what it proves.
 pub fn contribute_trust(
     config: &dyn TrustConfig,
@@ -288,9 +338,9 @@ pub fn contribute_trust(
     facts: &SharedFacts,
     out: &mut Observations,
 ) {
-    for rule_review in review(config, artifact) {
+    for rule_review in review(config) {
         for finding in rule_review.findings {
-            out.finding(finding);
+            out.finding(rule_finding(finding, artifact));
         }
     }
 

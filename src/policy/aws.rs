@@ -398,7 +398,7 @@ impl TrustConfig for AwsTrustPolicy {
             .collect()
     }
 
-    fn pattern_findings(&self, artifact: &str) -> Vec<crate::vocabulary::Finding> {
-        verdict::pattern_findings(&self.document, artifact)
+    fn pattern_findings(&self) -> Vec<super::RuleFinding> {
+        verdict::pattern_findings(&self.document)
     }
 }

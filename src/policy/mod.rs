@@ -7,10 +7,14 @@
 //! synthetic tokens for each workflow context.
 //!
 //! Nothing here knows about stages or rendering: `evidence::policy` turns evaluations
-//! into evidence and findings.
+//! into evidence and findings (a rule's findings are [`RuleFinding`]s: the finding and
+//! where it shows). Causes and fixes are the knowledge's templates
+//! (`assets/knowledge/findings/trust*.toml`) filled from the values the evaluators
+//! give; `budget` bounds the work any configuration can cause.
 
 pub mod aws;
 pub mod azure;
+pub mod budget;
 pub mod gcp;
 pub mod glob;
 pub mod near_miss;
@@ -24,6 +28,61 @@ pub use review::{Context, RuleReview, review};
 
 use crate::token::{Claims, Cloud};
 use crate::vocabulary::catalog::Rule;
+
+/// A finding about a rule — how it is written, what it admits — with where it shows.
+/// The policy layer knows nothing of stages: `evidence::policy` turns each proof into
+/// evidence of the finding's stage, in the named artifact.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleFinding {
+    /// The finding, without evidence.
+    pub finding: crate::vocabulary::Finding,
+    pub proofs: Vec<Proof>,
+}
+
+/// Where a rule finding shows: a locator in the configuration, and what is there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Proof {
+    pub locator: String,
+    pub summary: String,
+}
+
+/// A rule finding reads as its finding (`id`, `risk`, `cause`…).
+impl std::ops::Deref for RuleFinding {
+    type Target = crate::vocabulary::Finding;
+    fn deref(&self) -> &Self::Target {
+        &self.finding
+    }
+}
+
+impl RuleFinding {
+    /// A finding shown at one place.
+    pub fn new(
+        finding: crate::vocabulary::Finding,
+        locator: impl Into<String>,
+        summary: impl Into<String>,
+    ) -> RuleFinding {
+        RuleFinding {
+            finding,
+            proofs: vec![Proof {
+                locator: locator.into(),
+                summary: summary.into(),
+            }],
+        }
+    }
+
+    /// One more place it shows.
+    pub fn with_proof(
+        mut self,
+        locator: impl Into<String>,
+        summary: impl Into<String>,
+    ) -> RuleFinding {
+        self.proofs.push(Proof {
+            locator: locator.into(),
+            summary: summary.into(),
+        });
+        self
+    }
+}
 
 /// A trust configuration that could not be read. Every variant says where.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -196,8 +255,9 @@ pub trait TrustConfig: Send + Sync {
     fn subject_patterns(&self, index: usize) -> Vec<String>;
     /// Risks visible in how a rule is written, beyond what it admits: `ForAllValues` on a
     /// single-valued key, `StringLike` without a wildcard, an audience not pinned.
-    /// Each finding carries evidence pointing at the condition (`artifact` is its name).
-    fn pattern_findings(&self, _artifact: &str) -> Vec<crate::vocabulary::Finding> {
+    /// Each finding names where it shows (the condition's locator); `evidence::policy`
+    /// makes that trust-stage evidence.
+    fn pattern_findings(&self) -> Vec<RuleFinding> {
         Vec::new()
     }
 }

@@ -277,6 +277,32 @@ impl VaultRole {
                 "error validating token: invalid subject (sub) claim".to_owned(),
             ));
         }
+        self.bound_claim_checks(claims, &mut out);
+        if let Some(user_claim) = &self.user_claim {
+            let present = !Self::bound_claim_values(claims, user_claim).is_empty();
+            out.push((
+                Self::check(
+                    ConditionCheck {
+                        key: user_claim.clone(),
+                        locator: format!("{p}.user_claim"),
+                        operator: "present".to_owned(),
+                        expected: vec![user_claim.clone()],
+                        actual: present.then(|| user_claim.clone()),
+                        matched: present,
+                        near_miss: None,
+                    },
+                    Dialect::StarOnly,
+                ),
+                TRUST_VAULT_USER_CLAIM_MISSING,
+                format!("claim \"{user_claim}\" not found in token"),
+            ));
+        }
+        out
+    }
+
+    /// One check per bound claim (exact, or glob with `bound_claims_type: glob`).
+    fn bound_claim_checks(&self, claims: &Claims, out: &mut Vec<(ConditionCheck, Rule, String)>) {
+        let p = &self.prefix;
         let operator = if self.glob { "glob" } else { "string" };
         for (claim, expected) in &self.bound_claims {
             let values = Self::bound_claim_values(claims, claim);
@@ -319,26 +345,6 @@ impl VaultRole {
                 error,
             ));
         }
-        if let Some(user_claim) = &self.user_claim {
-            let present = !Self::bound_claim_values(claims, user_claim).is_empty();
-            out.push((
-                Self::check(
-                    ConditionCheck {
-                        key: user_claim.clone(),
-                        locator: format!("{p}.user_claim"),
-                        operator: "present".to_owned(),
-                        expected: vec![user_claim.clone()],
-                        actual: present.then(|| user_claim.clone()),
-                        matched: present,
-                        near_miss: None,
-                    },
-                    Dialect::StarOnly,
-                ),
-                TRUST_VAULT_USER_CLAIM_MISSING,
-                format!("claim \"{user_claim}\" not found in token"),
-            ));
-        }
-        out
     }
 
     fn label(&self) -> String {
@@ -348,16 +354,15 @@ impl VaultRole {
         }
     }
 
-    fn fix_for(rule: Rule, check: &ConditionCheck, glob: bool) -> String {
-        match rule.id {
-            id if id == TRUST_VAULT_AUDIENCE_MISMATCH.id || id == TRUST_VAULT_NO_BOUND_AUDIENCES.id => {
-                "make the job request the audience the role binds (hashicorp/vault-action `jwtGithubAudience`, GitLab `id_tokens: … aud:`) or add the token's audience to bound_audiences".to_owned()
-            }
-            id if id == TRUST_VAULT_BOUND_CLAIMS_MISMATCH.id && check.expected.iter().any(|e| e.contains('*')) && !glob => {
-                "the bound value has a `*` but bound_claims_type is `string`, where `*` is literal: set bound_claims_type=glob".to_owned()
-            }
-            id if id == TRUST_VAULT_USER_CLAIM_MISSING.id => "set user_claim to a claim every token of this platform carries (GitHub: `sub`, `repository`; GitLab: `user_login` or `project_path`)".to_owned(),
-            _ => "align the role with the job's token, or run the job in the context the role expects (branch, environment)".to_owned(),
+    /// The fix variant of a refusal: a literal `*` in a `string` bound claim says so.
+    fn fix_variant(rule: Rule, check: &ConditionCheck, glob: bool) -> &'static str {
+        if rule.id == TRUST_VAULT_BOUND_CLAIMS_MISMATCH.id
+            && check.expected.iter().any(|e| e.contains('*'))
+            && !glob
+        {
+            "literal-star"
+        } else {
+            crate::vocabulary::knowledge::DEFAULT_VARIANT
         }
     }
 }
@@ -413,24 +418,29 @@ impl TrustConfig for VaultRole {
                     .as_ref()
                     .map(|n| format!(" — {}", n.explanation))
                     .unwrap_or_default();
+                let expected = if check.expected.is_empty() {
+                    "none".to_owned()
+                } else {
+                    check
+                        .expected
+                        .iter()
+                        .map(|e| format!("`{e}`"))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                };
+                let reason = rule
+                    .reason()
+                    .with("role", self.label())
+                    .with("key", &check.key)
+                    .with("actual", actual)
+                    .with("expected", expected)
+                    .with("near", near)
+                    .fix(Self::fix_variant(*rule, check, self.glob));
+                let (cause, fix) = reason.texts();
                 Verdict {
                     rule: *rule,
-                    cause: format!(
-                        "{}: the token's {} is `{actual}`, the role expects {}{near}",
-                        self.label(),
-                        check.key,
-                        if check.expected.is_empty() {
-                            "none".to_owned()
-                        } else {
-                            check
-                                .expected
-                                .iter()
-                                .map(|e| format!("`{e}`"))
-                                .collect::<Vec<_>>()
-                                .join(" or ")
-                        }
-                    ),
-                    fix: Self::fix_for(*rule, check, self.glob),
+                    cause,
+                    fix,
                     locator: check.locator.clone(),
                     cloud_error: Some(error.clone()),
                 }
@@ -528,7 +538,11 @@ mod tests {
         let e = string.evaluate(&github("repo:acme/api:ref:refs/heads/main", "x"));
         let v = e.refusal.unwrap();
         assert_eq!(v.rule, TRUST_VAULT_BOUND_CLAIMS_MISMATCH);
-        assert!(VaultRole::fix_for(v.rule, &e.rules[0].checks[1], false).contains("glob"));
+        assert_eq!(
+            VaultRole::fix_variant(v.rule, &e.rules[0].checks[1], false),
+            "literal-star"
+        );
+        assert!(v.fix.contains("bound_claims_type=glob"), "{}", v.fix);
 
         let glob = VaultRole::parse(br#"{"bound_audiences": "x", "bound_claims_type": "glob", "bound_claims": {"sub": ["repo:other/*", "repo:acme/*"]}, "user_claim": "sub"}"#).unwrap();
         assert!(
@@ -583,7 +597,7 @@ mod tests {
     #[test]
     fn review_of_a_glob_on_the_org_admits_every_repository_but_not_other_orgs() {
         let role = VaultRole::parse(br#"{"bound_audiences": "https://github.com/acme", "bound_claims_type": "glob", "bound_claims": {"sub": "repo:acme/*"}, "user_claim": "sub"}"#).unwrap();
-        let r = review(&role, "role.json");
+        let r = review(&role);
         let admitted = |c: Context| r[0].admits.iter().any(|a| a.context == c && a.admitted);
         assert!(admitted(Context::OtherRepoSameOrg));
         assert!(!admitted(Context::OtherOrg));
@@ -594,7 +608,7 @@ mod tests {
         );
 
         let pinned = VaultRole::parse(br#"{"bound_audiences": "https://github.com/acme", "bound_subject": "repo:acme/api:environment:production", "user_claim": "sub"}"#).unwrap();
-        let r = review(&pinned, "role.json");
+        let r = review(&pinned);
         assert_eq!(r[0].admitted_contexts(), [Context::Environment]);
         assert!(
             r[0].findings

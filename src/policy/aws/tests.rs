@@ -683,15 +683,15 @@ fn for_all_values_is_true_when_the_key_is_absent() {
         &claims(json!({"iss": GH_ISS, "sub": "s", "environment": "staging"}))
     ));
     // And it is reported as the risk it is.
-    let f = p.pattern_findings("trust.json");
+    let f = p.pattern_findings();
     let risk = f
         .iter()
         .find(|f| f.id == TRUST_RISK_FOR_ALL_VALUES_SINGLE_VALUED.id)
         .unwrap();
     assert_eq!(risk.risk, Some(Risk::High));
-    assert!(risk.evidence[0].locator.starts_with("$.Statement[0]"));
+    assert!(risk.proofs[0].locator.starts_with("$.Statement[0]"));
     assert_eq!(
-        risk.evidence[0].locator,
+        risk.proofs[0].locator,
         "$.Statement[0].Condition[\"ForAllValues:StringEquals\"][\"token.actions.githubusercontent.com:environment\"]"
     );
 }
@@ -722,7 +722,7 @@ fn for_all_values_checks_every_value_and_for_any_value_one() {
     );
     // amr is multi-valued: no single-valued risk for it.
     assert!(
-        all.pattern_findings("x")
+        all.pattern_findings()
             .iter()
             .all(|f| f.id != TRUST_RISK_FOR_ALL_VALUES_SINGLE_VALUED.id)
     );
@@ -1036,13 +1036,13 @@ fn wildcard_in_string_equals_is_literal() {
     assert!(v.cause.contains("literal in `StringEquals`"), "{}", v.cause);
     assert!(v.fix.contains("StringLike"), "{}", v.fix);
     assert!(allowed(&p, &gh("repo:acme/api:*")));
-    let f = p.pattern_findings("t.json");
+    let f = p.pattern_findings();
     let w = f
         .iter()
         .find(|f| f.id == TRUST_AWS_WILDCARD_WITH_STRING_EQUALS.id)
         .unwrap();
     assert_eq!(
-        w.evidence[0].locator,
+        w.proofs[0].locator,
         "$.Statement[0].Condition.StringEquals[\"token.actions.githubusercontent.com:sub\"]"
     );
 }
@@ -1069,12 +1069,12 @@ fn string_like_without_wildcard_is_info_only() {
         json!({"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
         "StringLike": {"token.actions.githubusercontent.com:sub": ["repo:acme/api:*", "repo:acme/web:ref:refs/heads/main"]}}),
     );
-    let f = p.pattern_findings("t.json");
+    let f = p.pattern_findings();
     assert_eq!(f.len(), 1, "{f:?}");
     assert_eq!(f[0].id, TRUST_AWS_STRING_LIKE_WITHOUT_WILDCARD.id);
     assert_eq!((f[0].severity, f[0].risk), (Severity::Info, None));
     assert_eq!(
-        f[0].evidence[0].locator,
+        f[0].proofs[0].locator,
         "$.Statement[0].Condition.StringLike[\"token.actions.githubusercontent.com:sub\"][1]"
     );
 }
@@ -1082,17 +1082,16 @@ fn string_like_without_wildcard_is_info_only() {
 #[test]
 fn audience_not_pinned_on_the_gitlab_sample() {
     let p = AwsTrustPolicy::parse(GITLAB).unwrap();
-    let f = p.pattern_findings("gitlab.json");
+    let f = p.pattern_findings();
     assert_eq!(f.len(), 1, "{f:?}");
     assert_eq!(f[0].id, TRUST_RISK_AUDIENCE_NOT_PINNED.id);
-    assert_eq!(f[0].evidence[0].locator, "$.Statement[0]");
-    assert_eq!(f[0].evidence[0].artifact, "gitlab.json");
+    assert_eq!(f[0].proofs[0].locator, "$.Statement[0]");
     assert!(f[0].fix.contains("gitlab.example.com:aud"), "{}", f[0].fix);
     // The GitHub sample pins it, and a Deny needs no audience.
     assert!(
         AwsTrustPolicy::parse(GITHUB)
             .unwrap()
-            .pattern_findings("g")
+            .pattern_findings()
             .is_empty()
     );
     // ForAllValues or IfExists on aud does not pin it.
@@ -1100,7 +1099,7 @@ fn audience_not_pinned_on_the_gitlab_sample() {
         json!({"StringEqualsIfExists": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}}),
     );
     assert!(
-        weak.pattern_findings("w")
+        weak.pattern_findings()
             .iter()
             .any(|f| f.id == TRUST_RISK_AUDIENCE_NOT_PINNED.id)
     );
@@ -1153,7 +1152,7 @@ fn twenty_statements() {
         v.locator,
         "$.Statement[0].Condition.StringEquals[\"token.actions.githubusercontent.com:sub\"]"
     );
-    let reviews = review::review(&p, "twenty.json");
+    let reviews = review::review(&p);
     assert_eq!(reviews.len(), 20);
     assert_eq!(reviews[10].locator, "$.Statement[10]");
     assert!(reviews[1].findings.iter().all(|f| {
@@ -1172,7 +1171,7 @@ fn admitted(reviews: &[review::RuleReview], i: usize) -> Vec<Context> {
 #[test]
 fn review_of_an_org_wide_rule() {
     let p = AwsTrustPolicy::parse(TERRAFORM).unwrap();
-    let reviews = review::review(&p, "terraform.json");
+    let reviews = review::review(&p);
     assert_eq!(reviews.len(), 1);
     let admits = admitted(&reviews, 0);
     for c in [
@@ -1198,7 +1197,7 @@ fn review_of_a_pinned_rule() {
         "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
         "token.actions.githubusercontent.com:sub": "repo:acme@9120457/api@718230411:environment:production",
     }}));
-    let reviews = review::review(&p, "pinned.json");
+    let reviews = review::review(&p);
     assert_eq!(admitted(&reviews, 0), vec![Context::Environment]);
     assert!(
         reviews[0].findings.iter().all(|f| f.risk.is_none()),
@@ -1210,7 +1209,7 @@ fn review_of_a_pinned_rule() {
 #[test]
 fn review_of_the_gitlab_sample() {
     let p = AwsTrustPolicy::parse(GITLAB).unwrap();
-    let reviews = review::review(&p, "gitlab.json");
+    let reviews = review::review(&p);
     assert_eq!(
         admitted(&reviews, 0),
         vec![Context::DefaultBranchPush, Context::Environment]

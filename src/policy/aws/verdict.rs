@@ -16,10 +16,10 @@ use super::condition::{Absence, Base, Condition, Outcome, SetQualifier, Token};
 use super::document::{Document, Statement};
 use super::{ACCESS_DENIED, StatementOutcome, WEB_IDENTITY_ACTION, provider_of};
 use crate::policy::NearMiss;
+use crate::policy::RuleFinding;
 use crate::policy::glob::{self, Dialect};
 use crate::policy::{Effect, Verdict};
 use crate::vocabulary::catalog::*;
-use crate::vocabulary::{Evidence, Finding, Outcome as EvidenceOutcome, Stage};
 
 fn quoted_list(values: &[String]) -> String {
     match values {
@@ -515,21 +515,8 @@ fn is_multi_valued_claim(name: &str) -> bool {
     matches!(name, "amr" | "groups") || name.ends_with("context-ids")
 }
 
-fn finding(
-    rule: Rule,
-    artifact: &str,
-    locator: &str,
-    summary: String,
-    cause: String,
-    fix: String,
-) -> Finding {
-    rule.finding(cause, fix).with_evidence(Evidence::statics(
-        Stage::Trust,
-        EvidenceOutcome::Info,
-        artifact,
-        locator,
-        summary,
-    ))
+fn finding(rule: Rule, locator: &str, summary: String, cause: String, fix: String) -> RuleFinding {
+    RuleFinding::new(rule.finding(cause, fix), locator, summary)
 }
 
 /// Does this condition pin the audience? A non-negated string test of `…:aud` that a
@@ -545,7 +532,7 @@ fn pins_audience(condition: &Condition) -> bool {
 
 /// Risks visible in how each statement is written. Evidence locators start with the
 /// statement's locator, so `review` files each finding under its statement.
-pub(super) fn pattern_findings(document: &Document, artifact: &str) -> Vec<Finding> {
+pub(super) fn pattern_findings(document: &Document) -> Vec<RuleFinding> {
     let mut findings = Vec::new();
     for statement in &document.statements {
         let name = statement.locator.rsplit('.').next().unwrap_or("Statement");
@@ -559,7 +546,6 @@ pub(super) fn pattern_findings(document: &Document, artifact: &str) -> Vec<Findi
             {
                 findings.push(finding(
                     TRUST_RISK_FOR_ALL_VALUES_SINGLE_VALUED,
-                    artifact,
                     &condition.locator,
                     format!("{name}: `{}` on the single-valued key `{}`", condition.operator_text, condition.key),
                     format!(
@@ -581,7 +567,7 @@ pub(super) fn pattern_findings(document: &Document, artifact: &str) -> Vec<Findi
                     } else {
                         "StringNotEquals"
                     };
-                    let mut f = TRUST_AWS_STRING_LIKE_WITHOUT_WILDCARD.finding(
+                    let finding = TRUST_AWS_STRING_LIKE_WITHOUT_WILDCARD.finding(
                         format!(
                             "`{}` on `{}` has {} without `*` or `?`, which match exactly as `{equals}` would",
                             condition.operator_text,
@@ -590,17 +576,18 @@ pub(super) fn pattern_findings(document: &Document, artifact: &str) -> Vec<Findi
                         ),
                         format!("Use `{equals}` for exact values at {} to say what is meant; nothing is admitted beyond them", first.locator),
                     );
+                    let mut f = RuleFinding {
+                        finding,
+                        proofs: Vec::new(),
+                    };
                     for v in &plain {
-                        f = f.with_evidence(Evidence::statics(
-                            Stage::Trust,
-                            EvidenceOutcome::Info,
-                            artifact,
+                        f = f.with_proof(
                             v.locator.clone(),
                             format!(
                                 "{name}: `{}` value `{}` has no wildcard",
                                 condition.operator_text, v.value
                             ),
-                        ));
+                        );
                     }
                     findings.push(f);
                 }
@@ -623,7 +610,6 @@ pub(super) fn pattern_findings(document: &Document, artifact: &str) -> Vec<Findi
                 };
                 findings.push(finding(
                     TRUST_AWS_WILDCARD_WITH_STRING_EQUALS,
-                    artifact,
                     &v.locator,
                     format!("{name}: `{}` value `{}` has a wildcard that is literal here", condition.operator_text, v.value),
                     format!("`{}` compares `{}` exactly: `*` and `?` are literal characters there, {effect}", condition.operator_text, v.value),
@@ -644,7 +630,6 @@ pub(super) fn pattern_findings(document: &Document, artifact: &str) -> Vec<Findi
                 .unwrap_or("<provider host>");
             findings.push(finding(
                 TRUST_RISK_AUDIENCE_NOT_PINNED,
-                artifact,
                 &statement.locator,
                 format!("{name}: no `{prefix}:aud` condition"),
                 format!(

@@ -215,6 +215,15 @@ impl ClaimsExpression {
     }
 }
 
+/// How many comparisons an expression holds, counted from its tokens alone (linear in
+/// its length) so that an expression over the budget is measured without building it.
+pub fn comparison_count(source: &str) -> Result<usize, ExpressionError> {
+    Ok(tokenize(source)?
+        .iter()
+        .filter(|t| matches!(&t.kind, Kind::Word(w) if w == "eq" || w == "matches"))
+        .count())
+}
+
 /// A string literal as the language writes it: single quotes, `\` and `'` escaped with
 /// a backslash.
 pub fn quote(value: &str) -> String {

@@ -26,6 +26,16 @@ use cel::common::types::CelString;
 use cel::objects::{Key, Map};
 use cel::{Context, Env, ExecutionError, Value};
 
+use crate::policy::budget;
+
+mod analysis;
+mod cost;
+#[cfg(test)]
+mod tests;
+
+use analysis::Analysis;
+use cost::{cost, json_bounds};
+
 /// Worker stack for parsing and evaluation. The parser gives up by itself at about 96
 /// nesting levels (about 15 MB of stack in a debug build); evaluation of a tree of
 /// [`MAX_DEPTH`] levels needs a few MB.
@@ -142,6 +152,38 @@ pub fn on_worker<R: Send>(f: impl FnOnce() -> R + Send) -> Option<R> {
     })
 }
 
+/// How a bounded worker ended.
+pub enum Worker<R> {
+    Done(R),
+    /// It panicked or could not start.
+    Failed,
+    /// It was still running at the time limit. It is left to finish on its own (the
+    /// interpreter cannot be interrupted); the step estimate keeps this rare.
+    TimedOut,
+}
+
+/// Run `f` on a worker with a large stack, waiting at most `limit` for it.
+pub fn on_worker_within<R: Send + 'static>(
+    limit: std::time::Duration,
+    f: impl FnOnce() -> R + Send + 'static,
+) -> Worker<R> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("gcp-cel".to_owned())
+        .stack_size(WORKER_STACK)
+        .spawn(move || {
+            let _ = tx.send(f());
+        });
+    if spawned.is_err() {
+        return Worker::Failed;
+    }
+    match rx.recv_timeout(limit) {
+        Ok(r) => Worker::Done(r),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Worker::TimedOut,
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Worker::Failed,
+    }
+}
+
 /// Where an expression reads a value from: a claim (`assertion.ref`,
 /// `assertion['ref']`), a custom attribute (`attribute.repository`) or a Google
 /// attribute (`google.subject`).
@@ -208,13 +250,25 @@ impl Comparison {
 #[derive(Clone, Debug)]
 pub struct Compiled {
     pub source: String,
-    expression: Arc<IdedExpr>,
+    /// The syntax tree; `None` when the expression is over a static budget.
+    expression: Option<Arc<IdedExpr>>,
+    /// The static budget it exceeds (length or nodes): it is kept, not evaluated.
+    pub oversize: Option<Oversize>,
     /// Claims and attributes it reads, in order of appearance, without repeats.
     pub reads: Vec<Path>,
     /// Literals compared with operands, in order of appearance (not under a negation).
     pub comparisons: Vec<Comparison>,
     /// The expression when it is nothing but a claim (`assertion.repository_owner`).
     pub bare: Option<Path>,
+}
+
+/// A budget an expression exceeds (`budget::CEL_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Oversize {
+    pub size: u64,
+    /// `characters`, `nodes`, `evaluation steps`, `seconds`.
+    pub unit: &'static str,
+    pub limit: u64,
 }
 
 /// Why an expression does not compile: where (character offset, from 0) and the
@@ -256,6 +310,22 @@ pub fn compile(source: &str, variables: &'static [&'static str]) -> Result<Compi
         offset: 0,
         message: format!("the CEL environment could not be built: {e}"),
     })?;
+    let characters = source.chars().count();
+    if characters > budget::CEL_CHARACTERS {
+        // Not parsed: the parser's time and memory grow with the text.
+        return Ok(Compiled {
+            source: source.to_owned(),
+            expression: None,
+            oversize: Some(Oversize {
+                size: characters as u64,
+                unit: "characters",
+                limit: budget::CEL_CHARACTERS as u64,
+            }),
+            reads: Vec::new(),
+            comparisons: Vec::new(),
+            bare: None,
+        });
+    }
     let env = Arc::clone(env);
     let result = on_worker(move || compile_here(&env, source, variables));
     result.unwrap_or_else(|| {
@@ -293,6 +363,21 @@ fn compile_here(
             ),
         });
     }
+    let nodes = node_count(expression);
+    if nodes > budget::CEL_NODES {
+        return Ok(Compiled {
+            source: source.to_owned(),
+            expression: None,
+            oversize: Some(Oversize {
+                size: nodes as u64,
+                unit: "nodes",
+                limit: budget::CEL_NODES as u64,
+            }),
+            reads: Vec::new(),
+            comparisons: Vec::new(),
+            bare: None,
+        });
+    }
     let info = program.source_info();
     let mut checker = Checker {
         env,
@@ -316,7 +401,8 @@ fn compile_here(
     Ok(Compiled {
         source: source.to_owned(),
         bare: path_of(expression),
-        expression: Arc::new(expression.clone()),
+        expression: Some(Arc::new(expression.clone())),
+        oversize: None,
         reads,
         comparisons: analysis.comparisons,
     })
@@ -358,6 +444,17 @@ fn children(e: &IdedExpr) -> Vec<&IdedExpr> {
         Expr::Select(select) => vec![select.operand.as_ref()],
         Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => Vec::new(),
     }
+}
+
+/// Nodes of the tree, without recursion.
+fn node_count(root: &IdedExpr) -> usize {
+    let mut count = 0;
+    let mut stack = vec![root];
+    while let Some(e) = stack.pop() {
+        count += 1;
+        stack.extend(children(e));
+    }
+    count
 }
 
 /// Depth of the tree, without recursion (the tree may be arbitrarily deep).
@@ -544,102 +641,6 @@ fn path_of(e: &IdedExpr) -> Option<Path> {
     }
 }
 
-/// The node as CEL text, for the forms conditions use; `…` for the rest.
-fn render(e: &IdedExpr) -> String {
-    match &e.expr {
-        Expr::Ident(name) => name.clone(),
-        Expr::Select(s) if s.test => format!("has({})", render(&s.operand)),
-        Expr::Select(s) => format!("{}.{}", render(&s.operand), s.field),
-        Expr::Literal(LiteralValue::String(s)) => {
-            format!("'{}'", s.inner().replace('\\', "\\\\").replace('\'', "\\'"))
-        }
-        Expr::Literal(LiteralValue::Int(i)) => i.inner().to_string(),
-        Expr::Literal(LiteralValue::Boolean(b)) => b.inner().to_string(),
-        Expr::Call(call) if call.func_name == "_[_]" => match call.args.as_slice() {
-            [a, b] => format!("{}[{}]", render(a), render(b)),
-            _ => "…".to_owned(),
-        },
-        Expr::Call(call) if call.func_name == "_+_" => match call.args.as_slice() {
-            [a, b] => format!("{} + {}", render(a), render(b)),
-            _ => "…".to_owned(),
-        },
-        Expr::Call(call) if !is_operator(&call.func_name) => {
-            let args: Vec<String> = call.args.iter().map(render).collect();
-            match &call.target {
-                Some(t) => format!("{}.{}({})", render(t), call.func_name, args.join(", ")),
-                None => format!("{}({})", call.func_name, args.join(", ")),
-            }
-        }
-        _ => "…".to_owned(),
-    }
-}
-
-/// Reads and comparisons, collected in source order.
-struct Analysis {
-    reads: Vec<Path>,
-    comparisons: Vec<Comparison>,
-}
-
-impl Analysis {
-    fn compare(&mut self, operand: &IdedExpr, literal: &str, kind: CompareKind) {
-        self.comparisons.push(Comparison {
-            operand: Arc::new(operand.clone()),
-            operand_text: render(operand),
-            path: path_of(operand),
-            literal: literal.to_owned(),
-            kind,
-        });
-    }
-
-    fn walk(&mut self, e: &IdedExpr, negated: bool) {
-        if let Some(p) = path_of(e) {
-            self.reads.push(p);
-        }
-        if let Expr::Call(call) = &e.expr {
-            let negates = matches!(call.func_name.as_str(), "!_" | "_!=_");
-            if !negated && !negates {
-                match (
-                    call.func_name.as_str(),
-                    call.target.as_deref(),
-                    call.args.as_slice(),
-                ) {
-                    ("_==_", None, [a, b]) => match (string_literal(a), string_literal(b)) {
-                        (None, Some(lit)) => self.compare(a, lit, CompareKind::Equals),
-                        (Some(lit), None) => self.compare(b, lit, CompareKind::Equals),
-                        _ => {}
-                    },
-                    ("@in", None, [a, b]) => match (&b.expr, string_literal(a)) {
-                        (Expr::List(list), None) => {
-                            for lit in list.elements.iter().filter_map(string_literal) {
-                                self.compare(a, lit, CompareKind::OneOf);
-                            }
-                        }
-                        (_, Some(lit)) => self.compare(b, lit, CompareKind::Contains),
-                        _ => {}
-                    },
-                    ("startsWith", Some(target), [arg]) => {
-                        if let Some(lit) = string_literal(arg) {
-                            self.compare(target, lit, CompareKind::Prefix);
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            for child in children(e) {
-                self.walk(child, negated || negates);
-            }
-            return;
-        }
-        if path_of(e).is_some() {
-            // `assertion.x.y`: `x` is recorded; do not record deeper levels again.
-            return;
-        }
-        for child in children(e) {
-            self.walk(child, negated);
-        }
-    }
-}
-
 /// The values an expression is evaluated with.
 pub struct Bindings {
     pub assertion: Value,
@@ -718,8 +719,26 @@ impl Compiled {
 
     /// Evaluate. Call it on a worker ([`on_worker`]): evaluation recurses.
     pub fn evaluate(&self, bindings: &Bindings) -> Result<Value, String> {
+        let Some(expression) = &self.expression else {
+            return Err("the expression is over an evaluation budget: not evaluated".to_owned());
+        };
         let context = Self::context(bindings)?;
-        Value::resolve(&self.expression, &context).map_err(|e| describe_error(&e))
+        Value::resolve(expression, &context).map_err(|e| describe_error(&e))
+    }
+
+    /// The budget this expression exceeds for a token whose claims are `assertion`:
+    /// a static one (length, nodes), or the estimated steps.
+    pub fn over_budget(&self, assertion: &serde_json::Value) -> Option<Oversize> {
+        if let Some(o) = self.oversize {
+            return Some(o);
+        }
+        let expression = self.expression.as_ref()?;
+        let (steps, _) = cost(expression, json_bounds(assertion));
+        (steps > budget::CEL_STEPS).then_some(Oversize {
+            size: steps,
+            unit: "estimated evaluation steps",
+            limit: budget::CEL_STEPS,
+        })
     }
 
     /// Evaluate each comparison's operand (`None` where it fails). On a worker.
@@ -735,200 +754,5 @@ impl Compiled {
                     .map(|v| to_json(&v))
             })
             .collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn eval(source: &str, assertion: serde_json::Value) -> Result<serde_json::Value, String> {
-        let compiled = compile(source, CONDITION_VARIABLES).map_err(|e| e.message)?;
-        let bindings = Bindings {
-            assertion: from_json(&assertion),
-            google: Some(string_map([(
-                "subject".to_owned(),
-                Value::String(Arc::new("s".to_owned())),
-            )])),
-            attribute: Some(string_map([])),
-        };
-        on_worker(|| compiled.evaluate(&bindings).map(|v| to_json(&v))).unwrap()
-    }
-
-    /// <https://cloud.google.com/iam/docs/workload-identity-federation#attribute-mapping> :
-    /// `assertion.sub.extract('repo:{repo}:')`, `assertion.email.extract('{name}@example.com')`,
-    /// `assertion.arn.extract('assumed-role/{role_name}/')`.
-    #[test]
-    fn extract_returns_the_text_where_the_placeholder_stands() {
-        let claims = json!({
-            "sub": "repo:acme/api:ref:refs/heads/main",
-            "email": "alice@example.com",
-            "arn": "arn:aws:sts::123456789012:assumed-role/deployer/session-1",
-        });
-        assert_eq!(
-            eval("assertion.sub.extract('repo:{repo}:')", claims.clone()),
-            Ok(json!("acme/api"))
-        );
-        assert_eq!(
-            eval(
-                "assertion.email.extract('{name}@example.com')",
-                claims.clone()
-            ),
-            Ok(json!("alice"))
-        );
-        assert_eq!(
-            eval(
-                "assertion.arn.extract('assumed-role/{role_name}/')",
-                claims.clone()
-            ),
-            Ok(json!("deployer"))
-        );
-        assert_eq!(
-            eval(
-                "assertion.arn.extract('{account_arn}assumed-role/')",
-                claims.clone()
-            ),
-            Ok(json!("arn:aws:sts::123456789012:"))
-        );
-        assert_eq!(
-            eval("assertion.sub.extract(':ref:{ref}')", claims.clone()),
-            Ok(json!("refs/heads/main"))
-        );
-    }
-
-    #[test]
-    fn extract_is_empty_when_the_value_does_not_fit() {
-        let claims =
-            json!({"sub": "project_path:g/p:ref_type:branch:ref:main", "email": "bob@other.org"});
-        assert_eq!(
-            eval("assertion.sub.extract('repo:{repo}:')", claims.clone()),
-            Ok(json!(""))
-        );
-        assert_eq!(
-            eval(
-                "assertion.email.extract('{name}@example.com')",
-                claims.clone()
-            ),
-            Ok(json!(""))
-        );
-        assert_eq!(
-            eval("assertion.sub.extract('ref:{r}:nothing')", claims),
-            Ok(json!(""))
-        );
-    }
-
-    #[test]
-    fn extract_templates_need_exactly_one_placeholder() {
-        let e = compile("assertion.sub.extract('repo:')", MAPPING_VARIABLES).unwrap_err();
-        assert!(e.message.contains("placeholder"), "{e:?}");
-        assert_eq!(e.offset, "assertion.sub.extract(".len());
-        assert!(compile("assertion.sub.extract('{a}:{b}')", MAPPING_VARIABLES).is_err());
-        // A template computed at run time is checked when it runs.
-        let r = eval(
-            "assertion.sub.extract(assertion.t)",
-            json!({"sub": "x", "t": "no placeholder"}),
-        );
-        assert!(r.unwrap_err().contains("placeholder"));
-    }
-
-    #[test]
-    fn syntax_errors_carry_the_character_offset() {
-        let e = compile("assertion.sub == ", MAPPING_VARIABLES).unwrap_err();
-        assert_eq!(e.offset, "assertion.sub == ".len());
-        assert!(e.message.contains("Syntax error"), "{e:?}");
-        let e = compile("'ééé' == (", MAPPING_VARIABLES).unwrap_err();
-        assert_eq!(e.offset, "'ééé' == (".chars().count());
-        let e = compile("assertion.a &&\n  assertion.b ==", CONDITION_VARIABLES).unwrap_err();
-        assert_eq!(e.offset, "assertion.a &&\n  assertion.b ==".chars().count());
-    }
-
-    #[test]
-    fn unknown_functions_and_variables_do_not_compile() {
-        let e = compile("assertion.sub.frobnicate('x')", MAPPING_VARIABLES).unwrap_err();
-        assert!(e.message.contains("frobnicate"), "{e:?}");
-        assert_eq!(e.offset, "assertion.sub.".len());
-        let e = compile("'é' == lookup(assertion.sub)", MAPPING_VARIABLES).unwrap_err();
-        assert_eq!(e.offset, "'é' == ".chars().count());
-        let e = compile("assertoin.sub", MAPPING_VARIABLES).unwrap_err();
-        assert!(e.message.contains("assertoin"), "{e:?}");
-        assert_eq!(e.offset, 0);
-        // `attribute` is the condition's, not a mapping's.
-        assert!(compile("attribute.repo", MAPPING_VARIABLES).is_err());
-        assert!(
-            compile(
-                "attribute.repo == 'x' && google.subject != ''",
-                CONDITION_VARIABLES
-            )
-            .is_ok()
-        );
-        // Comprehension variables, macros and standard functions are declared.
-        assert!(compile("assertion.groups.exists(g, g.startsWith('a')) && has(assertion.x) && size(assertion.sub) < 10", CONDITION_VARIABLES).is_ok());
-        assert!(
-            compile(
-                "assertion.sub.matches('^repo:') && assertion.sub.lowerAscii() == 'x'",
-                CONDITION_VARIABLES
-            )
-            .is_ok()
-        );
-    }
-
-    #[test]
-    fn deep_nesting_is_refused_not_a_crash() {
-        let deep = format!("{}1{}", "[".repeat(300), "]".repeat(300));
-        assert!(compile(&deep, MAPPING_VARIABLES).is_err());
-        let long = vec!["assertion.a"; 600].join(" + ");
-        let e = compile(&long, MAPPING_VARIABLES).unwrap_err();
-        assert!(e.message.contains("levels deep"), "{e:?}");
-    }
-
-    #[test]
-    fn comparisons_and_reads_are_read_from_the_tree() {
-        let c = compile(
-            "assertion.repository == 'acme/api' && 'refs/heads/main' == assertion['ref'] && assertion.sub.startsWith('repo:acme/') && attribute.env in ['prod', 'stage'] && 'admins' in google.groups && !(assertion.actor == 'mallory') && assertion.x != 'y'",
-            CONDITION_VARIABLES,
-        )
-        .unwrap();
-        let lits: Vec<(&str, &str, CompareKind)> = c
-            .comparisons
-            .iter()
-            .map(|c| (c.operand_text.as_str(), c.literal.as_str(), c.kind))
-            .collect();
-        assert_eq!(
-            lits,
-            vec![
-                ("assertion.repository", "acme/api", CompareKind::Equals),
-                ("assertion['ref']", "refs/heads/main", CompareKind::Equals),
-                ("assertion.sub", "repo:acme/", CompareKind::Prefix),
-                ("attribute.env", "prod", CompareKind::OneOf),
-                ("attribute.env", "stage", CompareKind::OneOf),
-                ("google.groups", "admins", CompareKind::Contains),
-            ]
-        );
-        let reads: Vec<String> = c.reads.iter().map(ToString::to_string).collect();
-        assert_eq!(
-            reads,
-            [
-                "assertion.repository",
-                "assertion.ref",
-                "assertion.sub",
-                "attribute.env",
-                "google.groups",
-                "assertion.actor",
-                "assertion.x"
-            ]
-        );
-        assert_eq!(
-            compile("assertion.repository_owner", MAPPING_VARIABLES)
-                .unwrap()
-                .bare,
-            Some(Path::Claim("repository_owner".to_owned()))
-        );
-    }
-
-    #[test]
-    fn a_missing_claim_is_an_evaluation_error_naming_it() {
-        let e = eval("assertion.environment == 'prod'", json!({"sub": "x"})).unwrap_err();
-        assert!(e.contains("`environment`"), "{e}");
     }
 }
