@@ -32,15 +32,14 @@ use std::io::Read;
 use record::{Code, SignIn, SignInKind, code_info, is_signin_record, read_signins};
 use serde_json::Value;
 
-use super::gcp_audit::shared::{
-    Anchor, in_double_quotes, quote, quoted_after, show, within_filters,
-};
 use super::gcp_audit::stream::{ReadStats, RecordWords, Records, StreamError};
 use super::{
     ArtifactKind, EvidenceSource, Input, LoadedArtifact, Observations, Origin, Recognition,
     SharedFacts,
 };
 use crate::clock::format_utc;
+use crate::evidence::logs::{Anchor, next, quote, quoted_after, show, within_filters};
+use crate::text::command::{shell_word, sql_literal};
 use crate::vocabulary::{Evidence, Outcome, Stage};
 
 /// Largest single record read: a sign-in is a few kilobytes, a Log Analytics query
@@ -755,10 +754,13 @@ impl Context<'_> {
             info.meaning,
             self.quoted_text(i),
         );
+        // The fix's commands name the app inline (some inside a quoted URL): only an
+        // id that is a plain shell word is written there, else the placeholder stays.
         let app = s
             .app_id
             .clone()
             .or_else(|| s.sp_id.clone())
+            .filter(|id| shell_word(id) == *id)
             .unwrap_or_else(|| "APP_ID".to_owned());
         let fix = info.fix_for(&app);
         info.rule
@@ -893,33 +895,22 @@ impl Context<'_> {
         } else {
             (format_utc(from), format_utc(until))
         };
-        let kql = format!(
-            "AADServicePrincipalSignInLogs | where AppId == \"{}\" | where TimeGenerated between (datetime({from}) .. datetime({until})) | project TimeGenerated, ResultType, ResultDescription, FederatedCredentialId, ServicePrincipalName",
-            in_double_quotes(&app)
-        );
-        out.next(
-            "the app's service principal sign-ins around this run (Log Analytics, when sign-in logs are sent to a workspace)",
-            format!(
-                "az monitor log-analytics query --workspace WORKSPACE_ID --analytics-query '{}' --output json",
-                kql.replace('\'', r"'\''")
+        let client = [
+            ("client_id", app.clone()),
+            ("client_id_literal", sql_literal(&app)),
+            // A JMESPath raw string: `\` and `'` escaped with a backslash.
+            (
+                "client_id_raw",
+                app.replace('\\', "\\\\").replace('\'', "\\'"),
             ),
-        );
-        out.next(
-            "the same sign-ins from Microsoft Graph (needs AuditLog.Read.All)",
-            format!(
-                "az rest --method get --url \"https://graph.microsoft.com/beta/auditLogs/signIns?\\$filter=signInEventTypes/any(t: t eq 'servicePrincipal') and appId eq '{}' and createdDateTime ge {from} and createdDateTime le {until}\"",
-                app.replace(['\'', '"', '\\', '$', '`'], "")
-            ),
-        );
+            ("from", from.clone()),
+            ("until", until.clone()),
+        ];
+        next(out, "azure.signins.log-analytics", &client);
+        next(out, "azure.signins.graph", &client);
         let latest = path.attempts.last().map(|&i| &log.signins[i]);
         if latest.is_some_and(SignIn::failed) {
-            out.next(
-                "the app's federated identity credentials, to compare with the token",
-                format!(
-                    "az ad app federated-credential list --id '{}' --output json",
-                    app.replace('\'', r"'\''")
-                ),
-            );
+            next(out, "azure.app.federated-credentials.compare", &client);
         }
         if let Some(signed_in) = latest.filter(|s| s.succeeded()) {
             // Calls with the issued access token: from the sign-in for its lifetime.
@@ -927,13 +918,9 @@ impl Context<'_> {
                 Some(t) => (format_utc(t - 60), format_utc(t + 3600)),
                 None => (from.clone(), until.clone()),
             };
-            out.next(
-                "the deploy's calls made as the app after the sign-in (Azure Activity Log)",
-                format!(
-                    "az monitor activity-log list --start-time {start} --end-time {end} --query \"[?claims.appid=='{}']\" --output json",
-                    app.replace(['\'', '"', '\\', '$', '`'], "")
-                ),
-            );
+            let mut values = client.to_vec();
+            values.extend([("start", start), ("end", end)]);
+            next(out, "azure.activity-log.app-calls", &values);
         }
     }
 }

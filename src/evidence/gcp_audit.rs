@@ -30,9 +30,10 @@ mod tests;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 
+use crate::evidence::logs::{Anchor, next, show, within_filters};
+use crate::text::command::shell_word;
 use entry::{AuditEntry, EntryKind, read_entry, subject_of};
 use serde_json::Value;
-use shared::{Anchor, in_double_quotes, shell_single, show, within_filters};
 use stream::{ReadStats, RecordWords, Records, StreamError};
 
 use super::{
@@ -841,10 +842,10 @@ impl Context<'_> {
                     e.method,
                 ),
                 format!(
-                    "gcloud iam service-accounts add-iam-policy-binding '{}' --project='{}' --role=roles/iam.workloadIdentityUser --member='{}'   # or a principalSet://…/attribute.repository/OWNER/REPO member for every run of the repository",
-                    shell_single(&sa),
-                    shell_single(&project),
-                    shell_single(&principal)
+                    "gcloud iam service-accounts add-iam-policy-binding {} {} --role=roles/iam.workloadIdentityUser {}   # or a principalSet://…/attribute.repository/OWNER/REPO member for every run of the repository",
+                    shell_word(&sa),
+                    shell_word(&format!("--project={project}")),
+                    shell_word(&format!("--member={principal}"))
                 ),
             )
         };
@@ -1046,10 +1047,10 @@ impl Context<'_> {
                         show(&permission)
                     ),
                     format!(
-                        "grant a role that includes {permission} on the resource (or its project) to {member}, e.g. gcloud projects add-iam-policy-binding '{}' --member='{}' --role=ROLE; find roles with: gcloud iam roles list --filter='includedPermissions:{}'",
-                        shell_single(&project),
-                        shell_single(&member),
-                        shell_single(&permission)
+                        "grant a role that includes {permission} on the resource (or its project) to {member}, e.g. gcloud projects add-iam-policy-binding {} {} --role=ROLE; find roles with: gcloud iam roles list {}",
+                        shell_word(&project),
+                        shell_word(&format!("--member={member}")),
+                        shell_word(&format!("--filter=includedPermissions:{permission}"))
                     ),
                 )
             };
@@ -1123,53 +1124,30 @@ impl Context<'_> {
                 }
             }
         };
-        let window = if from == 0 && until == 0 {
-            "timestamp>=\"START\"".to_owned()
+        let mut window: Vec<(&str, String)> = if from == 0 && until == 0 {
+            vec![("from", "START".to_owned())]
         } else {
-            format!(
-                "timestamp>=\"{}\" AND timestamp<=\"{}\"",
-                format_utc(from),
-                format_utc(until)
-            )
+            vec![("from", format_utc(from)), ("until", format_utc(until))]
         };
         let project = on_path
             .iter()
             .chain(self.path.others.iter())
             .find_map(|&i| log.entries[i].project.clone())
             .unwrap_or_else(|| "PROJECT_ID".to_owned());
-        let read = |filter: String| {
-            format!(
-                "gcloud logging read '{}' --project='{}' --format=json",
-                shell_single(&filter),
-                shell_single(&project)
-            )
-        };
+        window.push(("project", project.clone()));
         let sub = self
             .path
             .subject
             .clone()
             .unwrap_or_else(|| "SUBJECT".to_owned());
-        let sts = read(format!(
-            "protoPayload.serviceName=\"sts.googleapis.com\" AND protoPayload.authenticationInfo.principalSubject=\"{}\" AND {window}",
-            in_double_quotes(&sub)
-        ));
+        let mut sts = window.clone();
+        sts.push(("subject", sub));
+        sts.push(("subject_text", self.subject_text()));
         if self.path.exchanges.is_empty() {
-            out.next(
-                format!(
-                    "the STS token exchange of {} — ExchangeToken is only logged when Data Access audit logs of type \"Admin Read\" are enabled for the IAM and Security Token Service APIs (see auditConfigs in the project's IAM policy: gcloud projects get-iam-policy '{}' --format=json)",
-                    self.subject_text(),
-                    shell_single(&project)
-                ),
-                sts,
-            );
+            sts.push(("project_word", shell_word(&project)));
+            next(out, "gcp.sts.exchanges.unlogged", &sts);
         } else {
-            out.next(
-                format!(
-                    "every STS exchange of {} around this run (ExchangeToken is logged only while Data Access audit logs of type \"Admin Read\" are enabled for the IAM and Security Token Service APIs)",
-                    self.subject_text()
-                ),
-                sts,
-            );
+            next(out, "gcp.sts.exchanges", &sts);
         }
         let exchanged = self
             .path
@@ -1177,12 +1155,7 @@ impl Context<'_> {
             .iter()
             .any(|&i| !log.entries[i].failed());
         if exchanged && self.path.impersonations.is_empty() {
-            out.next(
-                "the service account impersonation (GenerateAccessToken is logged when Data Access audit logs are enabled for the IAM Service Account Credentials API)",
-                read(format!(
-                    "protoPayload.serviceName=\"iamcredentials.googleapis.com\" AND protoPayload.methodName=\"GenerateAccessToken\" AND {window}"
-                )),
-            );
+            next(out, "gcp.impersonations", &window);
         }
         let denied_sa = self
             .path
@@ -1192,25 +1165,19 @@ impl Context<'_> {
             .filter(|e| e.failed())
             .and_then(|e| e.target_sa.clone());
         if let Some(sa) = denied_sa {
-            out.next(
-                "the service account's IAM policy (who holds roles/iam.workloadIdentityUser), to load as evidence",
-                format!(
-                    "gcloud iam service-accounts get-iam-policy '{}' --project='{}' --format=json",
-                    shell_single(&sa),
-                    shell_single(&project)
-                ),
+            next(
+                out,
+                "gcp.service-account.iam-policy.evidence",
+                &[("service_account", sa), ("project", project.clone())],
             );
         }
         if self.path.calls.is_empty()
             && let Some(sa) = self.path.accounts.first()
         {
-            out.next(
-                format!("the deploy's calls made as {}", show(sa)),
-                read(format!(
-                    "protoPayload.authenticationInfo.principalEmail=\"{}\" AND {window}",
-                    in_double_quotes(sa)
-                )),
-            );
+            let mut calls = window.clone();
+            calls.push(("account", show(sa)));
+            calls.push(("service_account", sa.clone()));
+            next(out, "gcp.deploy-calls", &calls);
         }
     }
 }

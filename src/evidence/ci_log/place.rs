@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use super::analysis::{Analysis, Event};
 use super::messages::Message;
 use crate::clock::format_utc;
+use crate::evidence::logs::{next, next_chain};
 use crate::evidence::{Filters, Observations, SharedFacts, SharedToken};
 use crate::text::escape_control;
 use crate::token::platform::Platform;
@@ -849,17 +850,16 @@ fn run_and_repository(
         .unwrap_or((None, analysis.repository.clone()))
 }
 
-fn window(time: Option<i64>) -> String {
+/// The quarter hour either side of a line's time, as `lookup-events` takes it.
+fn window(time: Option<i64>) -> Vec<(&'static str, String)> {
     match time {
-        Some(t) => format!(
-            " --start-time {} --end-time {}",
-            format_utc(t - 900),
-            format_utc(t + 900)
-        ),
-        None => String::new(),
+        Some(t) => vec![("start", format_utc(t - 900)), ("end", format_utc(t + 900))],
+        None => Vec::new(),
     }
 }
 
+/// The commands that collect what the log's failures leave open, filled with the
+/// values the log names (quoted by the command builder: a log is attacker-controlled).
 fn next_evidence(
     analysis: &Analysis,
     origin: Origin<'_>,
@@ -875,132 +875,133 @@ fn next_evidence(
         .map(|(e, _)| e)
         .collect();
     let (run_id, repository) = run_and_repository(analysis, facts);
-    let run = run_id.as_deref().unwrap_or("RUN_ID");
-    let repo = repository
-        .as_deref()
-        .map(|r| format!(" --repo {r}"))
-        .unwrap_or_default();
+    let mut run: Vec<(&str, String)> = vec![(
+        "run_id",
+        run_id.clone().unwrap_or_else(|| "RUN_ID".to_owned()),
+    )];
+    run.extend(repository.map(|r| ("repo", r)));
     let silent = analysis.events.is_empty();
     if (origin.platform == Platform::GithubActions || run_id.is_some())
         && (silent || !failing.is_empty())
     {
-        out.next(
-            "the failing steps of the run, whole (what this log may have cut)",
-            format!("gh run view {run}{repo} --log-failed"),
-        );
+        next(out, "ci.github.run.failing-steps", &run);
     }
     if origin.platform == Platform::Gitlab
         && let Some(job) = &analysis.job_id
     {
-        out.next("the job's whole trace", format!("glab ci trace {job}"));
+        next(out, "ci.gitlab.job.trace", &[("job_id", job.clone())]);
     }
     let has_token = !facts.tokens.is_empty() || !facts.claims.is_empty();
     for event in failing {
-        let d = &event.detail;
-        let m = event.message;
-        match (m.stage, m.cloud) {
-            (Stage::Workflow, _) if origin.platform == Platform::GithubActions || m.key.starts_with("github.") => out.next(
-                "the run's trigger and workflow, then that workflow file's `permissions:` (job and workflow level)",
-                format!("gh run view {run}{repo} --json event,workflowName,headBranch"),
-            ),
-            (Stage::Workflow, _) => {}
-            (Stage::Token, _) => out.next(
-                "the token the job sent (its claims, never the token itself): iat, exp, aud",
-                "oidc-triage decode -   # paste the token; in the job, print only its decoded payload",
-            ),
-            (Stage::Trust, Some(Cloud::Aws)) => {
-                let role = d.role_arn.as_deref().map(role_name).unwrap_or("ROLE");
-                out.next(
-                    "the role's trust policy as deployed",
-                    format!("aws iam get-role --role-name {role} --query Role.AssumeRolePolicyDocument"),
-                );
-                if m.key == "aws.sts.provider-not-found" || m.key == "aws.sts.keys-unreachable" {
-                    out.next("the account's IAM OIDC providers", "aws iam list-open-id-connect-providers");
-                }
-            }
-            (Stage::Trust, Some(Cloud::Azure)) => out.next(
-                "the app's federated identity credentials",
-                format!(
-                    "az ad app federated-credential list --id {}",
-                    d.client_id.as_deref().unwrap_or("APP_ID")
-                ),
-            ),
-            (Stage::Trust, Some(Cloud::Gcp)) => out.next(
-                "the workload identity pool provider",
-                gcp_provider_command(d.provider.as_deref()),
-            ),
-            (Stage::Trust, Some(Cloud::Vault)) => {
-                let mount = analysis.inputs.get("path").map(String::as_str).unwrap_or("jwt");
-                out.next(
-                    "the Vault JWT role and the auth method's config",
-                    format!(
-                        "vault read -format=json auth/{mount}/role/{}; vault read -format=json auth/{mount}/config",
-                        d.vault_role.as_deref().unwrap_or("ROLE")
-                    ),
-                );
-            }
-            (Stage::Trust, _) => {}
-            (Stage::Role, Some(Cloud::Aws)) if m.key == "aws.sts.max-session-duration" => out.next(
-                "the role's MaxSessionDuration",
-                format!(
-                    "aws iam get-role --role-name {} --query Role.MaxSessionDuration",
-                    d.role_arn.as_deref().map(role_name).unwrap_or("ROLE")
-                ),
-            ),
-            (Stage::Role, Some(Cloud::Aws)) => out.next(
-                "CloudTrail's record of the exchange",
-                format!(
-                    "aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=AssumeRoleWithWebIdentity{}",
-                    window(event.time)
-                ),
-            ),
-            (Stage::Role, Some(Cloud::Gcp)) => out.next(
-                "who may impersonate the service account",
-                format!(
-                    "gcloud iam service-accounts get-iam-policy {} --format=json",
-                    d.service_account.as_deref().unwrap_or("SERVICE_ACCOUNT_EMAIL")
-                ),
-            ),
-            (Stage::Role, Some(Cloud::Azure)) => out.next(
-                "the identity's role assignments",
-                format!(
-                    "az role assignment list --assignee {} --all",
-                    d.client_id.as_deref().unwrap_or("APP_ID")
-                ),
-            ),
-            (Stage::Role, _) => {}
-            (Stage::Audit, Some(Cloud::Aws)) => out.next(
-                "CloudTrail's record of the denied call, with the policy that denied it",
-                format!(
-                    "aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue={}{}",
-                    d.operation.as_deref().unwrap_or("EVENT_NAME"),
-                    window(event.time)
-                ),
-            ),
-            (Stage::Audit, Some(Cloud::Gcp)) => out.next(
-                "the audit log of the denied call",
-                format!(
-                    "gcloud logging read 'protoPayload.status.code=7 AND protoPayload.authenticationInfo.principalEmail=\"{}\"' --freshness=1d --format=json",
-                    d.service_account.as_deref().unwrap_or("SERVICE_ACCOUNT_EMAIL")
-                ),
-            ),
-            (Stage::Audit, Some(Cloud::Azure)) => out.next(
-                "the activity log of the denied call",
-                "az monitor activity-log list --status Failed --offset 1d",
-            ),
-            (Stage::Audit, _) => {}
-        }
-        if m.stage == Stage::Trust && !has_token {
-            out.next(
-                "the claims of the token the job sent, to compare with the trust configuration",
-                "oidc-triage decode -   # paste the token; in the job, print only its decoded payload",
-            );
+        next_for_failure(analysis, origin, event, &run, out);
+        if event.message.stage == Stage::Trust && !has_token {
+            next(out, "ci.token.decode-for-trust", &[]);
         }
     }
 }
 
-fn gcp_provider_command(provider: Option<&str>) -> String {
-    // projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER
+/// The next evidence for one failing line, by its stage and cloud.
+fn next_for_failure(
+    analysis: &Analysis,
+    origin: Origin<'_>,
+    event: &Event,
+    run: &[(&str, String)],
+    out: &mut Observations,
+) {
+    let d = &event.detail;
+    let m = event.message;
+    let or =
+        |v: &Option<String>, placeholder: &str| v.clone().unwrap_or_else(|| placeholder.to_owned());
+    let role_name = || {
+        d.role_arn
+            .as_deref()
+            .map_or_else(|| "ROLE".to_owned(), |r| role_name(r).to_owned())
+    };
+    match (m.stage, m.cloud) {
+        (Stage::Workflow, _)
+            if origin.platform == Platform::GithubActions || m.key.starts_with("github.") =>
+        {
+            next(out, "ci.github.run.trigger", run);
+        }
+        (Stage::Workflow, _) => {}
+        (Stage::Token, _) => next(out, "ci.token.decode", &[]),
+        (Stage::Trust, Some(Cloud::Aws)) => {
+            next(
+                out,
+                "aws.iam.get-role.trust-policy",
+                &[("role_name", role_name())],
+            );
+            if m.key == "aws.sts.provider-not-found" || m.key == "aws.sts.keys-unreachable" {
+                next(out, "ci.aws.oidc-providers", &[]);
+            }
+        }
+        (Stage::Trust, Some(Cloud::Azure)) => next(
+            out,
+            "ci.azure.federated-credentials",
+            &[("client_id", or(&d.client_id, "APP_ID"))],
+        ),
+        (Stage::Trust, Some(Cloud::Gcp)) => {
+            next(
+                out,
+                "ci.gcp.provider",
+                &gcp_provider_values(d.provider.as_deref()),
+            );
+        }
+        (Stage::Trust, Some(Cloud::Vault)) => {
+            let mount = analysis
+                .inputs
+                .get("path")
+                .cloned()
+                .unwrap_or_else(|| "jwt".to_owned());
+            next_chain(
+                out,
+                &["ci.vault.role", "vault.config.read"],
+                "; ",
+                &[("mount", mount), ("role", or(&d.vault_role, "ROLE"))],
+            );
+        }
+        (Stage::Trust, _) => {}
+        (Stage::Role, Some(Cloud::Aws)) if m.key == "aws.sts.max-session-duration" => next(
+            out,
+            "aws.role.max-session-duration",
+            &[("role_name", role_name())],
+        ),
+        (Stage::Role, Some(Cloud::Aws)) => next(out, "ci.aws.exchange-record", &window(event.time)),
+        (Stage::Role, Some(Cloud::Gcp)) => next(
+            out,
+            "ci.gcp.impersonators",
+            &[(
+                "service_account",
+                or(&d.service_account, "SERVICE_ACCOUNT_EMAIL"),
+            )],
+        ),
+        (Stage::Role, Some(Cloud::Azure)) => next(
+            out,
+            "azure.role-assignments",
+            &[("client_id", or(&d.client_id, "APP_ID"))],
+        ),
+        (Stage::Role, _) => {}
+        (Stage::Audit, Some(Cloud::Aws)) => {
+            let mut values = window(event.time);
+            values.push(("event_name", or(&d.operation, "EVENT_NAME")));
+            next(out, "ci.aws.denied-call-record", &values);
+        }
+        (Stage::Audit, Some(Cloud::Gcp)) => next(
+            out,
+            "ci.gcp.denied-call",
+            &[(
+                "service_account",
+                or(&d.service_account, "SERVICE_ACCOUNT_EMAIL"),
+            )],
+        ),
+        (Stage::Audit, Some(Cloud::Azure)) => next(out, "ci.azure.denied-call", &[]),
+        (Stage::Audit, _) => {}
+    }
+}
+
+/// The describe command's values from a provider's resource name
+/// (`projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER`).
+fn gcp_provider_values(provider: Option<&str>) -> Vec<(&'static str, String)> {
     let parts: Vec<&str> = provider.map(|p| p.split('/').collect()).unwrap_or_default();
     let (project, pool, name) = match parts.as_slice() {
         [
@@ -1016,9 +1017,12 @@ fn gcp_provider_command(provider: Option<&str>) -> String {
         ] => (*project, *pool, *name),
         _ => ("PROJECT_NUMBER", "POOL", "PROVIDER"),
     };
-    format!(
-        "gcloud iam workload-identity-pools providers describe {name} --project={project} --location=global --workload-identity-pool={pool} --format=json"
-    )
+    vec![
+        ("provider", name.to_owned()),
+        ("project", project.to_owned()),
+        ("location", "global".to_owned()),
+        ("pool", pool.to_owned()),
+    ]
 }
 
 #[cfg(test)]
@@ -1163,9 +1167,13 @@ mod tests {
 
     #[test]
     fn provider_names_fill_the_describe_command() {
-        let c = gcp_provider_command(Some(
+        let values = gcp_provider_values(Some(
             "projects/123456789/locations/global/workloadIdentityPools/github/providers/acme",
         ));
+        let c = crate::vocabulary::knowledge::knowledge()
+            .next_evidence("ci.gcp.provider", &values)
+            .map(|n| n.command)
+            .unwrap_or_default();
         assert!(c.contains("describe acme --project=123456789"), "{c}");
         assert!(c.contains("--workload-identity-pool=github"), "{c}");
     }

@@ -16,11 +16,13 @@ use super::event::{Attempt, SessionCall, Text, classify_sts_error, role_name};
 use super::export::{Export, UNKNOWN};
 use crate::clock::format_utc;
 use crate::evidence::ci_log::messages::FIX_SESSION_EXPIRED;
+use crate::evidence::logs::{next, next_chain, show};
 use crate::evidence::{Filters, Observations, SharedFacts};
-use crate::text::{escape_control, redact_secrets};
+use crate::text::command::{shell_command, shell_word};
 use crate::vocabulary::catalog::{
     AUDIT_AWS_ACCESS_DENIED, AUDIT_AWS_NO_SESSION_ACTIVITY, AUDIT_AWS_SESSION_EXPIRED, Rule,
 };
+use crate::vocabulary::knowledge::knowledge;
 use crate::vocabulary::{Evidence, Outcome, Severity, Stage};
 
 /// IAM accepts a token up to five minutes after its `exp` (reference/clouds.md, A2).
@@ -268,7 +270,7 @@ pub(crate) fn clock_times(export: &Export, facts: &SharedFacts) -> Vec<i64> {
 }
 
 fn esc(s: &str) -> String {
-    escape_control(&redact_secrets(s)).into_owned()
+    show(s)
 }
 
 fn or_unknown(s: &Option<Text>) -> String {
@@ -356,20 +358,20 @@ pub(crate) fn contribute(
         place_audit(export, artifact, latest, &calls, out);
         return;
     }
-    let role = latest.role.as_deref().map_or("ROLE", role_name);
+    let role = [(
+        "role_name",
+        esc(latest.role.as_deref().map_or("ROLE", role_name)),
+    )];
     match stage_of(latest).1.map(|r| r.id) {
-        Some("trust.aws.provider-not-found") => out.next(
-            "the IAM OIDC providers of the role's account (one must have the token's issuer as its URL)",
-            "aws iam list-open-id-connect-providers",
-        ),
-        Some("trust.aws.not-authorized" | "trust.aws.audience-mismatch" | "trust.aws.invalid-identity-token") => out.next(
-            "the role's trust policy, to compare with the token's claims (oidc-triage diagnose TOKEN trust-policy.json)",
-            format!("aws iam get-role --role-name {} --query Role.AssumeRolePolicyDocument", shell_word(&esc(role))),
-        ),
-        Some("role.aws.max-session-duration") => out.next(
-            "the role's MaxSessionDuration",
-            format!("aws iam get-role --role-name {} --query Role.MaxSessionDuration", shell_word(&esc(role))),
-        ),
+        Some("trust.aws.provider-not-found") => {
+            next(out, "aws.oidc-providers.of-role-account", &[])
+        }
+        Some(
+            "trust.aws.not-authorized"
+            | "trust.aws.audience-mismatch"
+            | "trust.aws.invalid-identity-token",
+        ) => next(out, "aws.role.trust-policy.compare", &role),
+        Some("role.aws.max-session-duration") => next(out, "aws.role.max-session-duration", &role),
         _ => {}
     }
     next_evidence(&sel, facts, out);
@@ -550,7 +552,8 @@ fn stage_of(a: &Attempt) -> (Stage, Option<Rule>) {
 
 fn fix_for(rule: Rule, a: &Attempt) -> String {
     let role = a.role.as_deref().map_or("ROLE", role_name);
-    let role = esc(role);
+    // The fix names commands: the role is one shell word, whatever the export holds.
+    let role = shell_word(&esc(role));
     match rule.id {
         "trust.aws.not-authorized" => format!(
             "compare the token's sub and aud with the role's trust policy (aws iam get-role --role-name {role} --query Role.AssumeRolePolicyDocument): the Federated principal must be this issuer's provider, StringEquals takes no wildcards (use StringLike), and jobs with an environment have sub repo:OWNER/REPO:environment:NAME"
@@ -704,7 +707,6 @@ fn place_audit(
                 .at(last),
             );
         }
-        let role_arn = shell_word(&esc(role));
         let actions: Vec<String> = standing
             .iter()
             .filter(|d| !d.session_expired())
@@ -712,21 +714,23 @@ fn place_audit(
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
-        let name = shell_word(&esc(role_name(role)));
+        let values = [("role_name", esc(role_name(role))), ("role_arn", esc(role))];
         if actions.is_empty() {
             // Only expiries: the session's lifetime is the question, not a policy.
-            out.next(
-                "the role's MaxSessionDuration (the longest session the job may ask for)",
-                format!("aws iam get-role --role-name {name} --query Role.MaxSessionDuration"),
-            );
+            next(out, "aws.role.max-session-duration.longest", &values);
         } else {
-            out.next(
-                "whether the role's policies allow the denied actions, and which policy decides (organization SCPs and resource policies are not simulated)",
-                format!("aws iam simulate-principal-policy --policy-source-arn {role_arn} --action-names {}", actions.iter().map(|a| shell_word(a)).collect::<Vec<_>>().join(" ")),
-            );
-            out.next(
-                "the role's permissions policies",
-                format!("aws iam list-attached-role-policies --role-name {name} && aws iam list-role-policies --role-name {name}"),
+            if let Some(n) = knowledge().next_evidence("aws.iam.simulate-denied-actions", &values) {
+                // One word per action, quoted by the same builder.
+                out.next(n.what, format!("{} {}", n.command, shell_command(&actions)));
+            }
+            next_chain(
+                out,
+                &[
+                    "aws.iam.list-attached-role-policies",
+                    "aws.iam.list-role-policies",
+                ],
+                " && ",
+                &values,
             );
         }
         for d in retried_denials {
@@ -800,14 +804,8 @@ fn place_audit(
             )
             .with_evidence(ev),
     );
-    out.next(
-        "which events the trail records (management, data events such as S3 object-level and Lambda invoke, read/write)",
-        "aws cloudtrail get-event-selectors --trail-name TRAIL",
-    );
-    out.next(
-        "whether the trail is multi-region and covers the deploy's account",
-        "aws cloudtrail describe-trails --include-shadow-trails",
-    );
+    next(out, "aws.cloudtrail.event-selectors", &[]);
+    next(out, "aws.cloudtrail.describe-trails", &[]);
     let session_name = or_unknown(&assumed.session_name);
     let (from, to) = (
         assumed.time,
@@ -815,14 +813,12 @@ fn place_audit(
             .time
             .map(|t| t + assumed.duration.unwrap_or(DEFAULT_SESSION)),
     );
-    out.next(
-        format!("calls by the session {session} in the deploy's region (event history keeps 90 days of management events)"),
-        format!(
-            "aws cloudtrail lookup-events --lookup-attributes AttributeKey=Username,AttributeValue={}{} --region REGION",
-            shell_word(&session_name),
-            time_flags(from, to)
-        ),
-    );
+    let mut values = vec![
+        ("session", session.to_string()),
+        ("session_name", session_name),
+    ];
+    values.extend(time_values(from, to));
+    next(out, "aws.cloudtrail.session-calls", &values);
 }
 
 /// The IAM action of a call: from the error message when it names it ("not
@@ -1042,30 +1038,12 @@ fn no_attempts(
     ));
 }
 
-fn shell_word(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@+,".contains(&b))
-    {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
-
-fn sql_string(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
-
-fn time_flags(from: Option<i64>, to: Option<i64>) -> String {
-    let mut s = String::new();
-    if let Some(f) = from {
-        let _ = write!(s, " --start-time {}", format_utc(f));
-    }
-    if let Some(t) = to {
-        let _ = write!(s, " --end-time {}", format_utc(t));
-    }
-    s
+/// `--start-time` / `--end-time` values, for the commands that take a window.
+fn time_values(from: Option<i64>, to: Option<i64>) -> Vec<(&'static str, String)> {
+    let mut values = Vec::new();
+    values.extend(from.map(|f| ("start", format_utc(f))));
+    values.extend(to.map(|t| ("end", format_utc(t))));
+    values
 }
 
 /// `2026-03-02 10:15:00`, as CloudTrail Lake compares `eventTime`.
@@ -1078,73 +1056,36 @@ fn lake_time(t: i64) -> String {
 
 fn next_evidence(sel: &Selection<'_>, facts: &SharedFacts, out: &mut Observations) {
     let (from, to) = sel.window;
-    let region = sel
-        .attempts
-        .iter()
-        .rev()
-        .find_map(|a| a.region.as_deref())
-        .map(|r| format!(" --region {}", shell_word(&esc(r))))
-        .unwrap_or_default();
-    let role = sel
-        .role
-        .as_deref()
-        .map(esc)
-        .or_else(|| facts.filters.role.clone().map(|r| esc(&r)));
-    let subject = sel
-        .subject
-        .as_deref()
-        .map(esc)
-        .or_else(|| sel.unmatched.as_ref().map(|i| esc(&i.sub)))
-        .or_else(|| facts.filters.subject.clone().map(|s| esc(&s)));
-    out.next(
-        "AssumeRoleWithWebIdentity events in the window, from event history (STS logs them in the region of the endpoint called; key-fetch failures are not logged)",
-        format!(
-            "aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=AssumeRoleWithWebIdentity{}{region}",
-            time_flags(from, to)
-        ),
+    let mut values = time_values(from, to);
+    values.extend(
+        sel.attempts
+            .iter()
+            .rev()
+            .find_map(|a| a.region.as_deref())
+            .map(|r| ("region", esc(r))),
     );
-    let mut lake = vec!["eventName = 'AssumeRoleWithWebIdentity'".to_owned()];
-    let mut athena = vec!["eventname = 'AssumeRoleWithWebIdentity'".to_owned()];
-    if let Some(r) = &role {
-        lake.push(format!(
-            "element_at(requestParameters, 'roleArn') = {}",
-            sql_string(r)
-        ));
-        athena.push(format!(
-            "json_extract_scalar(requestparameters, '$.roleArn') = {}",
-            sql_string(r)
-        ));
-    }
-    if let Some(s) = &subject {
-        lake.push(format!("userIdentity.userName = {}", sql_string(s)));
-        athena.push(format!("useridentity.username = {}", sql_string(s)));
-    }
-    if let Some(f) = from {
-        lake.push(format!("eventTime >= '{}'", lake_time(f)));
-        athena.push(format!("eventtime >= '{}'", format_utc(f)));
-    }
-    if let Some(t) = to {
-        lake.push(format!("eventTime <= '{}'", lake_time(t)));
-        athena.push(format!("eventtime <= '{}'", format_utc(t)));
-    }
-    let lake_sql = format!(
-        "SELECT eventTime, errorCode, errorMessage, userIdentity.userName, requestParameters, responseElements FROM EVENT_DATA_STORE_ID WHERE {} ORDER BY eventTime",
-        lake.join(" AND ")
+    values.extend(
+        sel.role
+            .as_deref()
+            .map(esc)
+            .or_else(|| facts.filters.role.as_deref().map(esc))
+            .map(|r| ("role_arn", r)),
     );
-    out.next(
-        "the same events from CloudTrail Lake (event data store ID for EVENT_DATA_STORE_ID)",
-        format!(
-            "aws cloudtrail start-query --query-statement {}",
-            shell_word(&lake_sql)
-        ),
+    values.extend(
+        sel.subject
+            .as_deref()
+            .map(esc)
+            .or_else(|| sel.unmatched.as_ref().map(|i| esc(&i.sub)))
+            .or_else(|| facts.filters.subject.as_deref().map(esc))
+            .map(|s| ("subject", s)),
     );
-    out.next(
-        "the same events from the trail's S3 logs with Athena (the standard cloudtrail_logs table)",
-        format!(
-            "SELECT eventtime, errorcode, errormessage, useridentity.username, json_extract_scalar(requestparameters, '$.roleArn') AS role_arn, responseelements FROM cloudtrail_logs WHERE {} ORDER BY eventtime",
-            athena.join(" AND ")
-        ),
-    );
+    values.extend(from.map(|f| ("from", format_utc(f))));
+    values.extend(to.map(|t| ("to", format_utc(t))));
+    values.extend(from.map(|f| ("lake_from", lake_time(f))));
+    values.extend(to.map(|t| ("lake_to", lake_time(t))));
+    next(out, "aws.cloudtrail.exchanges", &values);
+    next(out, "aws.cloudtrail-lake.exchanges", &values);
+    next(out, "aws.athena.exchanges", &values);
 }
 
 /// The artifact note: shape, counts, every path (the selected one among them), and
