@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use super::event::{Attempt, SessionCall, Text, classify_sts_error, role_name};
 use super::export::{Export, UNKNOWN};
 use crate::clock::format_utc;
-use crate::evidence::ci_log::messages::FIX_SESSION_EXPIRED;
+use crate::evidence::ci_log::messages;
 use crate::evidence::logs::{next, next_chain, show};
 use crate::evidence::{Filters, Observations, SharedFacts};
 use crate::text::command::{shell_command, shell_word};
@@ -884,7 +884,12 @@ fn expired_finding(
                 when(d.time),
                 error_text(&d.error_code, &d.error_message)
             ),
-            format!("{FIX_SESSION_EXPIRED}; role {}", esc(assumed.role.as_deref().unwrap_or(UNKNOWN))),
+            format!(
+                "{}; role {}",
+                // The job log's entry for the same failure says how to resolve it.
+                messages::by_key("aws.api.session-expired").map_or("", |m| m.fix),
+                esc(assumed.role.as_deref().unwrap_or(UNKNOWN))
+            ),
         )
         .with_evidence(denial_evidence(artifact, d, Outcome::Fail, ""))
 }
