@@ -815,39 +815,37 @@ impl Context<'_> {
             e.locator
         );
         let finding = if message.contains("lifetime") {
-            ROLE_GCP_TOKEN_LIFETIME.finding(
-                format!(
-                    "IAM Credentials refused the access token for {}: {} ({when})",
-                    show(&sa),
-                    e.status_text()
-                ),
-                "request a lifetime of at most 3600 s (google-github-actions/auth access_token_lifetime; 3300 s leaves room for clock skew), or allow longer lifetimes with the constraints/iam.allowServiceAccountCredentialLifetimeExtension organization policy",
-            )
+            ROLE_GCP_TOKEN_LIFETIME
+                .reason()
+                .with("service_account", show(&sa))
+                .with("status", e.status_text())
+                .with("when", &when)
+                .finding()
         } else {
-            let closest = if e.status_code == 7 {
-                String::new()
-            } else {
-                format!(
-                    " (the call failed with {}, not PERMISSION_DENIED: this is the closest finding)",
-                    entry::code_name(e.status_code)
-                )
-            };
-            ROLE_GCP_MISSING_WORKLOAD_IDENTITY_USER.finding(
-                format!(
-                    "the token of {} was exchanged, but {} may not impersonate {}: {} refused {} ({when}){closest}. GCP answers the same when the service account does not exist (\"Permission 'iam.serviceAccounts.getAccessToken' denied on resource (or it may not exist)\")",
-                    self.subject_text(),
-                    show(&principal),
-                    show(&sa),
-                    e.service,
-                    e.method,
-                ),
-                format!(
-                    "gcloud iam service-accounts add-iam-policy-binding {} {} --role=roles/iam.workloadIdentityUser {}   # or a principalSet://…/attribute.repository/OWNER/REPO member for every run of the repository",
-                    shell_word(&sa),
+            let reason = ROLE_GCP_MISSING_WORKLOAD_IDENTITY_USER
+                .reason()
+                .with("subject", self.subject_text())
+                .with("principal", show(&principal))
+                .with("service_account", show(&sa))
+                .with("service", &e.service)
+                .with("method", &e.method)
+                .with("when", &when)
+                .with("status_name", entry::code_name(e.status_code))
+                .with("service_account_word", shell_word(&sa))
+                .with(
+                    "project_flag_word",
                     shell_word(&format!("--project={project}")),
-                    shell_word(&format!("--member={principal}"))
-                ),
-            )
+                )
+                .with(
+                    "member_flag_word",
+                    shell_word(&format!("--member={principal}")),
+                );
+            // Not PERMISSION_DENIED: the closest finding, and the cause says so.
+            if e.status_code == 7 {
+                reason.finding()
+            } else {
+                reason.cause("other-status").finding()
+            }
         };
         out.finding(finding.with_evidence(proof));
     }
@@ -1017,16 +1015,14 @@ impl Context<'_> {
                 )
             });
             let finding = if e.status_code == 16 {
-                AUDIT_GCP_UNAUTHENTICATED.finding(
-                    format!(
-                        "{} rejected the credentials of {} for {} ({when}): {}",
-                        show(&e.service),
-                        e.caller(),
-                        show(&e.method),
-                        e.status_text()
-                    ),
-                    "some APIs do not accept a federated token directly: impersonate a service account (google-github-actions/auth `service_account` input) and use its access token, or check that the credentials are still valid",
-                )
+                AUDIT_GCP_UNAUTHENTICATED
+                    .reason()
+                    .with("service", show(&e.service))
+                    .with("caller", e.caller())
+                    .with("method", show(&e.method))
+                    .with("when", &when)
+                    .with("status", e.status_text())
+                    .finding()
             } else {
                 let permission = e
                     .denied_permissions
@@ -1038,21 +1034,30 @@ impl Context<'_> {
                     None => principal_for_fix(self.log, self.path),
                 };
                 let project = e.project.clone().unwrap_or_else(|| "PROJECT_ID".to_owned());
-                AUDIT_GCP_PERMISSION_DENIED.finding(
-                    format!(
-                        "{} was denied {} on {} ({when}): {} is not granted",
-                        e.caller(),
-                        show(&e.method),
-                        e.resource_name.as_deref().map(show).unwrap_or_else(|| "the resource".into()),
-                        show(&permission)
-                    ),
-                    format!(
-                        "grant a role that includes {permission} on the resource (or its project) to {member}, e.g. gcloud projects add-iam-policy-binding {} {} --role=ROLE; find roles with: gcloud iam roles list {}",
-                        shell_word(&project),
+                AUDIT_GCP_PERMISSION_DENIED
+                    .reason()
+                    .with("caller", e.caller())
+                    .with("method", show(&e.method))
+                    .with(
+                        "resource",
+                        e.resource_name
+                            .as_deref()
+                            .map(show)
+                            .unwrap_or_else(|| "the resource".into()),
+                    )
+                    .with("when", &when)
+                    .with("permission", show(&permission))
+                    .with("member", show(&member))
+                    .with("project_word", shell_word(&project))
+                    .with(
+                        "member_flag_word",
                         shell_word(&format!("--member={member}")),
-                        shell_word(&format!("--filter=includedPermissions:{permission}"))
-                    ),
-                )
+                    )
+                    .with(
+                        "filter_flag_word",
+                        shell_word(&format!("--filter=includedPermissions:{permission}")),
+                    )
+                    .finding()
             };
             out.finding(finding.with_evidence(proof));
         }

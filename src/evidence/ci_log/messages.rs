@@ -331,7 +331,8 @@ pub(crate) fn classify(line: &str) -> Option<&'static Message> {
         .or_else(|| all.iter().find(|m| matches(&m.pattern, &lower)))
 }
 
-/// The entry with this key.
+/// The entry with this key (tests, corpus).
+#[cfg(test)]
 pub(crate) fn by_key(key: &str) -> Option<&'static Message> {
     messages().iter().find(|m| m.key == key)
 }

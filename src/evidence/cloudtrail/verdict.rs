@@ -15,7 +15,6 @@ use std::fmt::Write as _;
 use super::event::{Attempt, SessionCall, Text, classify_sts_error, role_name};
 use super::export::{Export, UNKNOWN};
 use crate::clock::format_utc;
-use crate::evidence::ci_log::messages;
 use crate::evidence::logs::{next, next_chain, show};
 use crate::evidence::{Filters, Observations, SharedFacts};
 use crate::text::command::{shell_command, shell_word};
@@ -606,24 +605,20 @@ fn call_name(c: &SessionCall) -> String {
 }
 
 /// Where an AccessDenied message says the denial came from, as the fix.
-fn denial_fix(role: &str, message: &str) -> String {
+/// The policy type a denial's message names: the variant of the access-denied fix.
+fn denial_source(message: &str) -> &'static str {
     let m = message.to_ascii_lowercase();
-    let source = if m.contains("service control policy") {
-        "an organization service control policy denies it: change the SCP (or move the account) — the role's own policy cannot override an SCP"
-    } else if m.contains("resource control policy") {
-        "an organization resource control policy denies it: change the RCP"
-    } else if m.contains("permissions boundary") {
-        "the role's permissions boundary does not allow it: extend the boundary"
-    } else if m.contains("session policy") {
-        "a session policy passed at assume time does not allow it: widen or drop the session policy"
-    } else if m.contains("resource-based policy") {
-        "the resource's own policy (bucket, key, repository…) denies or does not allow it: grant the role there"
-    } else if m.contains("vpc endpoint policy") {
-        "a VPC endpoint policy denies it: allow the role in the endpoint policy"
-    } else {
-        "grant the action to the role's permissions policy (or lift the SCP, permissions boundary or resource policy that denies it; the error message says which)"
-    };
-    format!("{source}; role {}", esc(role))
+    [
+        ("service control policy", "service-control-policy"),
+        ("resource control policy", "resource-control-policy"),
+        ("permissions boundary", "permissions-boundary"),
+        ("session policy", "session-policy"),
+        ("resource-based policy", "resource-policy"),
+        ("vpc endpoint policy", "vpc-endpoint-policy"),
+    ]
+    .into_iter()
+    .find(|(text, _)| m.contains(text))
+    .map_or("default", |(_, variant)| variant)
 }
 
 fn place_audit(
@@ -676,15 +671,14 @@ fn place_audit(
             }
             let message = d.error_message.as_deref().unwrap_or("");
             let finding = AUDIT_AWS_ACCESS_DENIED
-                .finding(
-                    format!(
-                        "{name} was denied to {} at {}: {}",
-                        or_unknown(&d.session_arn),
-                        when(d.time),
-                        error_text(&d.error_code, &d.error_message)
-                    ),
-                    denial_fix(role, message),
-                )
+                .reason()
+                .with("call", &name)
+                .with("session", or_unknown(&d.session_arn))
+                .with("when", when(d.time))
+                .with("error", error_text(&d.error_code, &d.error_message))
+                .with("role", esc(role))
+                .fix(denial_source(message))
+                .finding()
                 .with_evidence(denial_evidence(artifact, d, Outcome::Fail, ""));
             out.finding(finding);
         }
@@ -792,16 +786,12 @@ fn place_audit(
     .at(assumed.time);
     out.finding(
         AUDIT_AWS_NO_SESSION_ACTIVITY
-            .finding(
-                format!(
-                    "role {} was assumed at {} (session {session}), but the export holds no call made with those credentials: the deploy did not run, ran in a region or account this trail does not cover, or made only data events the trail does not record",
-                    esc(role),
-                    when(assumed.time)
-                ),
-                format!(
-                    "check that the trail covers the deploy's region (STS call made in {region}) and account, and records data events (S3 object, Lambda invoke) if the deploy makes only those; then look for the session's calls in event history"
-                ),
-            )
+            .reason()
+            .with("role", esc(role))
+            .with("when", when(assumed.time))
+            .with("session", &session)
+            .with("region", &region)
+            .finding()
             .with_evidence(ev),
     );
     next(out, "aws.cloudtrail.event-selectors", &[]);
@@ -877,20 +867,14 @@ fn expired_finding(
         _ => String::new(),
     };
     AUDIT_AWS_SESSION_EXPIRED
-        .finding(
-            format!(
-                "{name} by {} at {} was refused because the role session's credentials had expired{after}: {}. The job outlived the session it got at login (configure-aws-credentials asks for 3600 s unless told otherwise)",
-                or_unknown(&d.session_arn),
-                when(d.time),
-                error_text(&d.error_code, &d.error_message)
-            ),
-            format!(
-                "{}; role {}",
-                // The job log's entry for the same failure says how to resolve it.
-                messages::by_key("aws.api.session-expired").map_or("", |m| m.fix),
-                esc(assumed.role.as_deref().unwrap_or(UNKNOWN))
-            ),
-        )
+        .reason()
+        .with("call", name)
+        .with("session", or_unknown(&d.session_arn))
+        .with("when", when(d.time))
+        .with("after", after)
+        .with("error", error_text(&d.error_code, &d.error_message))
+        .with("role", esc(assumed.role.as_deref().unwrap_or(UNKNOWN)))
+        .finding()
         .with_evidence(denial_evidence(artifact, d, Outcome::Fail, ""))
 }
 
