@@ -166,12 +166,28 @@ fn every_command_a_reader_names_exists() {
     .unwrap_or_else(|e| panic!("{e}"));
     let word = regex::Regex::new(r#""([^"]+)""#).unwrap_or_else(|e| panic!("{e}"));
     let mut seen = 0;
-    for path in [
-        "src/evidence/ci_log/place.rs",
-        "src/evidence/cloudtrail/verdict.rs",
-        "src/evidence/gcp_audit.rs",
-        "src/evidence/azure_signin.rs",
-    ] {
+    let mut paths = Vec::new();
+    for dir in ["ci_log", "cloudtrail", "gcp_audit", "azure_signin"] {
+        paths.push(format!("src/evidence/{dir}.rs"));
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("src/evidence")
+            .join(dir);
+        let mut stack = vec![root];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{e}")) {
+                let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let rel = path
+                        .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+                        .unwrap_or(&path);
+                    paths.push(rel.display().to_string());
+                }
+            }
+        }
+    }
+    for path in &paths {
         let text = file(path);
         for c in call.captures_iter(&text) {
             for id in word.captures_iter(&c[1]) {
