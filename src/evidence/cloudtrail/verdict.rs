@@ -429,50 +429,7 @@ fn place_attempts(sel: &Selection<'_>, artifact: &str, out: &mut Observations) {
     for a in &attempts[skip..] {
         let loc = a.loc.render();
         if a.succeeded() {
-            let superseded = latest_failure.is_some_and(|f| a.time.is_none_or(|t| t < f));
-            let (outcome, prefix) = if superseded {
-                (
-                    Outcome::Info,
-                    format!("superseded by the failure at {}: ", when(latest_failure)),
-                )
-            } else {
-                (Outcome::Pass, String::new())
-            };
-            out.evidence(
-                Evidence::runtime(
-                    Stage::Trust,
-                    outcome,
-                    artifact,
-                    loc.clone(),
-                    format!(
-                        "{prefix}STS accepted the token from {} (aud {}) for role {}",
-                        or_unknown(&a.provider),
-                        or_unknown(&a.audience),
-                        or_unknown(&a.role)
-                    ),
-                )
-                .at(a.time),
-            );
-            let key = a
-                .access_key
-                .as_deref()
-                .map(|k| format!(", key {}", mask_key(k)))
-                .unwrap_or_default();
-            out.evidence(
-                Evidence::runtime(
-                    Stage::Role,
-                    outcome,
-                    artifact,
-                    loc,
-                    format!(
-                        "{prefix}AssumeRoleWithWebIdentity succeeded for {}: session {}{key}, {} s",
-                        or_unknown(&a.subject),
-                        or_unknown(&a.assumed_arn),
-                        a.duration.unwrap_or(DEFAULT_SESSION)
-                    ),
-                )
-                .at(a.time),
-            );
+            place_success(a, latest_failure, artifact, out);
             continue;
         }
         let (stage, rule) = stage_of(a);
@@ -516,6 +473,95 @@ fn place_attempts(sel: &Selection<'_>, artifact: &str, out: &mut Observations) {
             finding_for.insert(rule.id, (a, rule, ev));
         }
     }
+    attempt_findings(finding_for, last, last_rule, out);
+}
+
+fn stage_of(a: &Attempt) -> (Stage, Option<Rule>) {
+    classify_sts_error(
+        a.error_code.as_deref().unwrap_or(""),
+        a.error_message.as_deref().unwrap_or(""),
+    )
+}
+
+fn fix_for(rule: Rule, a: &Attempt) -> String {
+    let role = a.role.as_deref().map_or("ROLE", role_name);
+    // The fix names commands: the role is one shell word, whatever the export holds.
+    let role = shell_word(&esc(role));
+    match rule.id {
+        "trust.aws.not-authorized" => format!(
+            "compare the token's sub and aud with the role's trust policy (aws iam get-role --role-name {role} --query Role.AssumeRolePolicyDocument): the Federated principal must be this issuer's provider, StringEquals takes no wildcards (use StringLike), and jobs with an environment have sub repo:OWNER/REPO:environment:NAME"
+        ),
+        "trust.aws.provider-not-found" => format!(
+            "create the IAM OIDC provider for the token's issuer in the role's account (aws iam list-open-id-connect-providers; the URL must match iss exactly, without a trailing slash) and name it as the trust policy's Federated principal ({})",
+            or_unknown(&a.provider)
+        ),
+        "trust.aws.keys-unreachable" => "make the issuer's /.well-known/openid-configuration and jwks_uri publicly reachable (AWS gives up after about 5 s), then retry; these failures are often transient".to_owned(),
+        "trust.aws.audience-mismatch" => "add the token's aud to the provider's client IDs (aws iam add-client-id-to-open-id-connect-provider), or request the audience the provider lists (configure-aws-credentials: audience: sts.amazonaws.com)".to_owned(),
+        "token.expired" => "request the token right before the exchange (long jobs: fetch a fresh token in the deploying step), and check the runner's clock".to_owned(),
+        "role.aws.max-session-duration" => format!(
+            "ask for at most the role's MaxSessionDuration (role-duration-seconds), or raise it: aws iam update-role --role-name {role} --max-session-duration SECONDS (up to 43200)"
+        ),
+        _ => "send the CI platform's ID token itself (not an access token), signed by the issuer's current keys, with the issuer the IAM provider names".to_owned(),
+    }
+}
+
+/// A successful attempt, on the trust and role stages (as context when a later
+/// failure supersedes it).
+fn place_success(a: &Attempt, latest_failure: Option<i64>, artifact: &str, out: &mut Observations) {
+    let superseded = latest_failure.is_some_and(|f| a.time.is_none_or(|t| t < f));
+    let (outcome, prefix) = if superseded {
+        (
+            Outcome::Info,
+            format!("superseded by the failure at {}: ", when(latest_failure)),
+        )
+    } else {
+        (Outcome::Pass, String::new())
+    };
+    out.evidence(
+        Evidence::runtime(
+            Stage::Trust,
+            outcome,
+            artifact,
+            a.loc.render(),
+            format!(
+                "{prefix}STS accepted the token from {} (aud {}) for role {}",
+                or_unknown(&a.provider),
+                or_unknown(&a.audience),
+                or_unknown(&a.role)
+            ),
+        )
+        .at(a.time),
+    );
+    let key = a
+        .access_key
+        .as_deref()
+        .map(|k| format!(", key {}", mask_key(k)))
+        .unwrap_or_default();
+    out.evidence(
+        Evidence::runtime(
+            Stage::Role,
+            outcome,
+            artifact,
+            a.loc.render(),
+            format!(
+                "{prefix}AssumeRoleWithWebIdentity succeeded for {}: session {}{key}, {} s",
+                or_unknown(&a.subject),
+                or_unknown(&a.assumed_arn),
+                a.duration.unwrap_or(DEFAULT_SESSION)
+            ),
+        )
+        .at(a.time),
+    );
+}
+
+/// One finding per rule the path's failures prove; a failure the latest attempt does
+/// not repeat is a warning, and its cause says what happened after.
+fn attempt_findings(
+    finding_for: BTreeMap<&'static str, (&Attempt, Rule, Evidence)>,
+    last: &Attempt,
+    last_rule: Option<&str>,
+    out: &mut Observations,
+) {
     for (a, rule, ev) in finding_for.into_values() {
         let mut cause = format!(
             "STS refused the token for {} (aud {}) on role {} at {}: {}",
@@ -547,35 +593,6 @@ fn place_attempts(sel: &Selection<'_>, artifact: &str, out: &mut Observations) {
             finding = finding.with_severity(Severity::Warning);
         }
         out.finding(finding);
-    }
-}
-
-fn stage_of(a: &Attempt) -> (Stage, Option<Rule>) {
-    classify_sts_error(
-        a.error_code.as_deref().unwrap_or(""),
-        a.error_message.as_deref().unwrap_or(""),
-    )
-}
-
-fn fix_for(rule: Rule, a: &Attempt) -> String {
-    let role = a.role.as_deref().map_or("ROLE", role_name);
-    // The fix names commands: the role is one shell word, whatever the export holds.
-    let role = shell_word(&esc(role));
-    match rule.id {
-        "trust.aws.not-authorized" => format!(
-            "compare the token's sub and aud with the role's trust policy (aws iam get-role --role-name {role} --query Role.AssumeRolePolicyDocument): the Federated principal must be this issuer's provider, StringEquals takes no wildcards (use StringLike), and jobs with an environment have sub repo:OWNER/REPO:environment:NAME"
-        ),
-        "trust.aws.provider-not-found" => format!(
-            "create the IAM OIDC provider for the token's issuer in the role's account (aws iam list-open-id-connect-providers; the URL must match iss exactly, without a trailing slash) and name it as the trust policy's Federated principal ({})",
-            or_unknown(&a.provider)
-        ),
-        "trust.aws.keys-unreachable" => "make the issuer's /.well-known/openid-configuration and jwks_uri publicly reachable (AWS gives up after about 5 s), then retry; these failures are often transient".to_owned(),
-        "trust.aws.audience-mismatch" => "add the token's aud to the provider's client IDs (aws iam add-client-id-to-open-id-connect-provider), or request the audience the provider lists (configure-aws-credentials: audience: sts.amazonaws.com)".to_owned(),
-        "token.expired" => "request the token right before the exchange (long jobs: fetch a fresh token in the deploying step), and check the runner's clock".to_owned(),
-        "role.aws.max-session-duration" => format!(
-            "ask for at most the role's MaxSessionDuration (role-duration-seconds), or raise it: aws iam update-role --role-name {role} --max-session-duration SECONDS (up to 43200)"
-        ),
-        _ => "send the CI platform's ID token itself (not an access token), signed by the issuer's current keys, with the issuer the IAM provider names".to_owned(),
     }
 }
 

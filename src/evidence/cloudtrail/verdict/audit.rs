@@ -56,30 +56,7 @@ pub(super) fn place_audit(
         for d in standing.iter().rev().take(PLACED_DENIALS) {
             out.evidence(denial_evidence(artifact, d, Outcome::Fail, ""));
         }
-        let mut by_call: BTreeMap<String, &SessionCall> = BTreeMap::new();
-        for d in &standing {
-            by_call.insert(call_name(d), d);
-        }
-        let mut by_call: Vec<(String, &SessionCall)> = by_call.into_iter().collect();
-        by_call.sort_by_key(|(_, d)| std::cmp::Reverse(d.time));
-        for (name, d) in by_call.into_iter().take(DENIAL_FINDINGS) {
-            if d.session_expired() {
-                out.finding(expired_finding(artifact, assumed, &name, d));
-                continue;
-            }
-            let message = d.error_message.as_deref().unwrap_or("");
-            let finding = AUDIT_AWS_ACCESS_DENIED
-                .reason()
-                .with("call", &name)
-                .with("session", or_unknown(&d.session_arn))
-                .with("when", when(d.time))
-                .with("error", error_text(&d.error_code, &d.error_message))
-                .with("role", esc(role))
-                .fix(denial_source(message))
-                .finding()
-                .with_evidence(denial_evidence(artifact, d, Outcome::Fail, ""));
-            out.finding(finding);
-        }
+        denial_findings(artifact, assumed, role, &standing, out);
         if ok_calls > 0 {
             out.evidence(
                 Evidence::runtime(
@@ -99,32 +76,7 @@ pub(super) fn place_audit(
                 .at(last),
             );
         }
-        let actions: Vec<String> = standing
-            .iter()
-            .filter(|d| !d.session_expired())
-            .map(|d| iam_action(d))
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let values = [("role_name", esc(role_name(role))), ("role_arn", esc(role))];
-        if actions.is_empty() {
-            // Only expiries: the session's lifetime is the question, not a policy.
-            next(out, "aws.role.max-session-duration.longest", &values);
-        } else {
-            if let Some(n) = knowledge().next_evidence("aws.iam.simulate-denied-actions", &values) {
-                // One word per action, quoted by the same builder.
-                out.next(n.what, format!("{} {}", n.command, shell_command(&actions)));
-            }
-            next_chain(
-                out,
-                &[
-                    "aws.iam.list-attached-role-policies",
-                    "aws.iam.list-role-policies",
-                ],
-                " && ",
-                &values,
-            );
-        }
+        permission_checks(role, &standing, out);
         for d in retried_denials {
             out.evidence(denial_evidence(
                 artifact,
@@ -165,6 +117,84 @@ pub(super) fn place_audit(
         );
         return;
     }
+    no_session_activity(export, artifact, assumed, &session, out);
+}
+
+/// One finding per denied call (the latest first, at most [`DENIAL_FINDINGS`]): an
+/// expiry, or a denial with the policy type its message names.
+fn denial_findings(
+    artifact: &str,
+    assumed: &Attempt,
+    role: &str,
+    standing: &[&SessionCall],
+    out: &mut Observations,
+) {
+    let mut by_call: BTreeMap<String, &SessionCall> = BTreeMap::new();
+    for d in standing {
+        by_call.insert(call_name(d), d);
+    }
+    let mut by_call: Vec<(String, &SessionCall)> = by_call.into_iter().collect();
+    by_call.sort_by_key(|(_, d)| std::cmp::Reverse(d.time));
+    for (name, d) in by_call.into_iter().take(DENIAL_FINDINGS) {
+        if d.session_expired() {
+            out.finding(expired_finding(artifact, assumed, &name, d));
+            continue;
+        }
+        let message = d.error_message.as_deref().unwrap_or("");
+        let finding = AUDIT_AWS_ACCESS_DENIED
+            .reason()
+            .with("call", &name)
+            .with("session", or_unknown(&d.session_arn))
+            .with("when", when(d.time))
+            .with("error", error_text(&d.error_code, &d.error_message))
+            .with("role", esc(role))
+            .fix(denial_source(message))
+            .finding()
+            .with_evidence(denial_evidence(artifact, d, Outcome::Fail, ""));
+        out.finding(finding);
+    }
+}
+
+/// The commands that check the role's permissions for the denied actions (or, when
+/// only expiries were denied, its session length).
+fn permission_checks(role: &str, standing: &[&SessionCall], out: &mut Observations) {
+    let actions: Vec<String> = standing
+        .iter()
+        .filter(|d| !d.session_expired())
+        .map(|d| iam_action(d))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let values = [("role_name", esc(role_name(role))), ("role_arn", esc(role))];
+    if actions.is_empty() {
+        // Only expiries: the session's lifetime is the question, not a policy.
+        next(out, "aws.role.max-session-duration.longest", &values);
+    } else {
+        if let Some(n) = knowledge().next_evidence("aws.iam.simulate-denied-actions", &values) {
+            // One word per action, quoted by the same builder.
+            out.next(n.what, format!("{} {}", n.command, shell_command(&actions)));
+        }
+        next_chain(
+            out,
+            &[
+                "aws.iam.list-attached-role-policies",
+                "aws.iam.list-role-policies",
+            ],
+            " && ",
+            &values,
+        );
+    }
+}
+
+/// A successful attempt whose session made no call the export holds.
+fn no_session_activity(
+    export: &Export,
+    artifact: &str,
+    assumed: &Attempt,
+    session: &str,
+    out: &mut Observations,
+) {
+    let role = assumed.role.as_deref().unwrap_or(UNKNOWN);
     let overflow = if export.keys_overflow > 0 {
         " (the export holds more temporary keys than the index keeps, so some calls may have been missed)"
     } else {
@@ -187,7 +217,7 @@ pub(super) fn place_audit(
             .reason()
             .with("role", esc(role))
             .with("when", when(assumed.time))
-            .with("session", &session)
+            .with("session", session)
             .with("region", &region)
             .finding()
             .with_evidence(ev),
