@@ -353,23 +353,7 @@ fn select_path(log: &GcpAuditLog, anchor: Option<&Anchor>, facts: &SharedFacts) 
         .filter(|&i| within_filters(facts, log.entries[i].time))
         .collect();
     let role_sa = role_service_account(&facts.filters);
-    let (subject, how) = match (anchor.and_then(|a| a.sub.clone()), &facts.filters.subject) {
-        (Some(sub), _) => (
-            Some(sub),
-            format!(
-                "the `sub` of {}",
-                show(&anchor.map(|a| a.artifact.clone()).unwrap_or_default())
-            ),
-        ),
-        (None, Some(sub)) => (Some(sub.clone()), "--subject".to_owned()),
-        (None, None) => match busiest_failing_subject(log, &usable) {
-            Some(sub) => (
-                Some(sub),
-                "the subject with the most recent failure".to_owned(),
-            ),
-            None => (None, "no subject in the export".to_owned()),
-        },
-    };
+    let (subject, how) = choose_subject(log, anchor, facts, &usable);
     let mut path = Path {
         subject: subject.clone(),
         how,
@@ -454,31 +438,7 @@ fn select_path(log: &GcpAuditLog, anchor: Option<&Anchor>, facts: &SharedFacts) 
     }
     by_time(log, &mut path.impersonations);
 
-    // Service accounts: impersonated successfully by the path, else --role, else (no
-    // subject at all) the account with the most recent failure.
-    let mut windows: HashMap<String, (i64, i64)> = HashMap::new();
-    for &i in &path.impersonations {
-        let e = &log.entries[i];
-        if let (false, Some(sa)) = (e.failed(), &e.target_sa) {
-            let t = e.time.unwrap_or(i64::MIN);
-            let w = windows.entry(sa.clone()).or_insert((t, t));
-            w.0 = w.0.min(t);
-            w.1 = w.1.max(t);
-            if !path.accounts.contains(sa) {
-                path.accounts.push(sa.clone());
-            }
-        }
-    }
-    if path.accounts.is_empty()
-        && let Some(sa) = role_sa.clone().or_else(|| {
-            subject
-                .is_none()
-                .then(|| busiest_failing_account(log, &usable))
-                .flatten()
-        })
-    {
-        path.accounts.push(sa);
-    }
+    let windows = choose_accounts(log, &mut path, role_sa.as_ref(), subject.is_none(), &usable);
     let skew = facts.skew.max(0);
     for &i in &usable {
         let e = &log.entries[i];
@@ -501,6 +461,74 @@ fn select_path(log: &GcpAuditLog, anchor: Option<&Anchor>, facts: &SharedFacts) 
     }
     by_time(log, &mut path.calls);
 
+    path.others = others(log, &path);
+    path
+}
+
+/// The subject the path follows: the token's, else `--subject`, else the subject with
+/// the most recent failure; and how it was chosen.
+fn choose_subject(
+    log: &GcpAuditLog,
+    anchor: Option<&Anchor>,
+    facts: &SharedFacts,
+    usable: &[usize],
+) -> (Option<String>, String) {
+    match (anchor.and_then(|a| a.sub.clone()), &facts.filters.subject) {
+        (Some(sub), _) => (
+            Some(sub),
+            format!(
+                "the `sub` of {}",
+                show(&anchor.map(|a| a.artifact.clone()).unwrap_or_default())
+            ),
+        ),
+        (None, Some(sub)) => (Some(sub.clone()), "--subject".to_owned()),
+        (None, None) => match busiest_failing_subject(log, usable) {
+            Some(sub) => (
+                Some(sub),
+                "the subject with the most recent failure".to_owned(),
+            ),
+            None => (None, "no subject in the export".to_owned()),
+        },
+    }
+}
+
+/// The service accounts of the path: impersonated successfully by it, else `--role`,
+/// else (no subject at all) the account with the most recent failure; with the time
+/// span of each account's successful impersonations.
+fn choose_accounts(
+    log: &GcpAuditLog,
+    path: &mut Path,
+    role_sa: Option<&String>,
+    no_subject: bool,
+    usable: &[usize],
+) -> HashMap<String, (i64, i64)> {
+    let mut windows: HashMap<String, (i64, i64)> = HashMap::new();
+    for &i in &path.impersonations {
+        let e = &log.entries[i];
+        if let (false, Some(sa)) = (e.failed(), &e.target_sa) {
+            let t = e.time.unwrap_or(i64::MIN);
+            let w = windows.entry(sa.clone()).or_insert((t, t));
+            w.0 = w.0.min(t);
+            w.1 = w.1.max(t);
+            if !path.accounts.contains(sa) {
+                path.accounts.push(sa.clone());
+            }
+        }
+    }
+    if path.accounts.is_empty()
+        && let Some(sa) = role_sa.cloned().or_else(|| {
+            no_subject
+                .then(|| busiest_failing_account(log, usable))
+                .flatten()
+        })
+    {
+        path.accounts.push(sa);
+    }
+    windows
+}
+
+/// The entries no part of the path holds.
+fn others(log: &GcpAuditLog, path: &Path) -> Vec<usize> {
     let mut on_path = vec![false; log.entries.len()];
     for &i in path
         .exchanges
@@ -510,8 +538,7 @@ fn select_path(log: &GcpAuditLog, anchor: Option<&Anchor>, facts: &SharedFacts) 
     {
         on_path[i] = true;
     }
-    path.others = (0..log.entries.len()).filter(|&i| !on_path[i]).collect();
-    path
+    (0..log.entries.len()).filter(|&i| !on_path[i]).collect()
 }
 
 fn busiest_failing_account(log: &GcpAuditLog, usable: &[usize]) -> Option<String> {

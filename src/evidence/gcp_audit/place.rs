@@ -386,72 +386,83 @@ impl Context<'_> {
             placed.insert(g.latest, evidence);
         }
         for &i in unresolved.iter().take(5) {
-            let e = self.entry(i);
-            let when = format!(
-                "{}, {}",
-                e.time.map(format_utc).unwrap_or_else(|| "untimed".into()),
-                e.locator
-            );
-            let proof = placed.remove(&i).unwrap_or_else(|| {
-                self.evidence(
-                    Stage::Audit,
-                    Outcome::Fail,
-                    i,
-                    format!(
-                        "{} called {}: {}",
-                        e.caller(),
-                        show(&e.method),
-                        e.status_text()
-                    ),
-                )
-            });
-            let finding = if e.status_code == 16 {
-                AUDIT_GCP_UNAUTHENTICATED
-                    .reason()
-                    .with("service", show(&e.service))
-                    .with("caller", e.caller())
-                    .with("method", show(&e.method))
-                    .with("when", &when)
-                    .with("status", e.status_text())
-                    .finding()
-            } else {
-                let permission = e
-                    .denied_permissions
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(|| "the permission the method needs".to_owned());
-                let member = match &e.principal_email {
-                    Some(email) => format!("serviceAccount:{email}"),
-                    None => principal_for_fix(self.log, self.path),
-                };
-                let project = e.project.clone().unwrap_or_else(|| "PROJECT_ID".to_owned());
-                AUDIT_GCP_PERMISSION_DENIED
-                    .reason()
-                    .with("caller", e.caller())
-                    .with("method", show(&e.method))
-                    .with(
-                        "resource",
-                        e.resource_name
-                            .as_deref()
-                            .map(show)
-                            .unwrap_or_else(|| "the resource".into()),
-                    )
-                    .with("when", &when)
-                    .with("permission", show(&permission))
-                    .with("member", show(&member))
-                    .with("project_word", shell_word(&project))
-                    .with(
-                        "member_flag_word",
-                        shell_word(&format!("--member={member}")),
-                    )
-                    .with(
-                        "filter_flag_word",
-                        shell_word(&format!("--filter=includedPermissions:{permission}")),
-                    )
-                    .finding()
-            };
-            out.finding(finding.with_evidence(proof));
+            let finding = self.denied_call_finding(i, &mut placed);
+            out.finding(finding);
         }
+    }
+
+    /// The finding of an unresolved denied call, with its evidence (the one placed
+    /// for its group when there is one).
+    fn denied_call_finding(
+        &self,
+        i: usize,
+        placed: &mut HashMap<usize, Evidence>,
+    ) -> crate::vocabulary::Finding {
+        let e = self.entry(i);
+        let when = format!(
+            "{}, {}",
+            e.time.map(format_utc).unwrap_or_else(|| "untimed".into()),
+            e.locator
+        );
+        let proof = placed.remove(&i).unwrap_or_else(|| {
+            self.evidence(
+                Stage::Audit,
+                Outcome::Fail,
+                i,
+                format!(
+                    "{} called {}: {}",
+                    e.caller(),
+                    show(&e.method),
+                    e.status_text()
+                ),
+            )
+        });
+        let finding = if e.status_code == 16 {
+            AUDIT_GCP_UNAUTHENTICATED
+                .reason()
+                .with("service", show(&e.service))
+                .with("caller", e.caller())
+                .with("method", show(&e.method))
+                .with("when", &when)
+                .with("status", e.status_text())
+                .finding()
+        } else {
+            let permission = e
+                .denied_permissions
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "the permission the method needs".to_owned());
+            let member = match &e.principal_email {
+                Some(email) => format!("serviceAccount:{email}"),
+                None => principal_for_fix(self.log, self.path),
+            };
+            let project = e.project.clone().unwrap_or_else(|| "PROJECT_ID".to_owned());
+            AUDIT_GCP_PERMISSION_DENIED
+                .reason()
+                .with("caller", e.caller())
+                .with("method", show(&e.method))
+                .with(
+                    "resource",
+                    e.resource_name
+                        .as_deref()
+                        .map(show)
+                        .unwrap_or_else(|| "the resource".into()),
+                )
+                .with("when", &when)
+                .with("permission", show(&permission))
+                .with("member", show(&member))
+                .with("project_word", shell_word(&project))
+                .with(
+                    "member_flag_word",
+                    shell_word(&format!("--member={member}")),
+                )
+                .with(
+                    "filter_flag_word",
+                    shell_word(&format!("--filter=includedPermissions:{permission}")),
+                )
+                .finding()
+        };
+        finding.with_evidence(proof)
     }
 
     pub(super) fn summarise_others(&self, out: &mut Observations) {
