@@ -1,6 +1,7 @@
 //! Placing one path's sign-ins on the stages: the evidence, findings and next-evidence commands of the attempts the narrowing chose (the methods of `Context`).
 
 use super::*;
+use crate::evidence::logs::{Margins, query_window};
 
 impl Context<'_> {
     pub(super) fn signin(&self, i: usize) -> &SignIn {
@@ -349,21 +350,17 @@ impl Context<'_> {
             .iter()
             .filter_map(|&i| log.signins[i].time)
             .collect();
-        let (from, until) = match (
-            times.iter().min(),
-            times.iter().max(),
+        let (from, until) = query_window(
+            &times,
             self.anchor.and_then(|a| a.window),
-        ) {
-            (Some(&a), Some(&b), _) => (a - 900, b + 900),
-            (_, _, Some((a, b))) => (a - 900, b + 900),
-            _ => {
-                let all: Vec<i64> = log.signins.iter().filter_map(|s| s.time).collect();
-                match (all.iter().min(), all.iter().max()) {
-                    (Some(&a), Some(&b)) => (a, b),
-                    _ => (0, 0),
-                }
-            }
-        };
+            log.signins.iter().filter_map(|s| s.time),
+            Margins {
+                before: 900,
+                after: 900,
+                after_token: 900,
+            },
+        )
+        .unwrap_or((0, 0));
         let (from, until) = if from == 0 && until == 0 {
             ("START".to_owned(), "END".to_owned())
         } else {

@@ -1,6 +1,7 @@
 //! Placing one path's entries on the stages: the evidence, findings and next-evidence commands of the exchanges, impersonations and deploy calls the narrowing chose (the methods of `Context`).
 
 use super::*;
+use crate::evidence::logs::{Margins, query_window};
 
 impl Context<'_> {
     pub(super) fn entry(&self, i: usize) -> &AuditEntry {
@@ -516,21 +517,17 @@ impl Context<'_> {
             .iter()
             .filter_map(|&i| log.entries[i].time)
             .collect();
-        let (from, until) = match (
-            times.iter().min(),
-            times.iter().max(),
+        let (from, until) = query_window(
+            &times,
             anchor.and_then(|a| a.window),
-        ) {
-            (Some(&a), Some(&b), _) => (a - 600, b + 600),
-            (_, _, Some((a, b))) => (a - 600, b + ACCESS_TOKEN_LIFETIME),
-            _ => {
-                let all: Vec<i64> = log.entries.iter().filter_map(|e| e.time).collect();
-                match (all.iter().min(), all.iter().max()) {
-                    (Some(&a), Some(&b)) => (a, b),
-                    _ => (0, 0),
-                }
-            }
-        };
+            log.entries.iter().filter_map(|e| e.time),
+            Margins {
+                before: 600,
+                after: 600,
+                after_token: ACCESS_TOKEN_LIFETIME,
+            },
+        )
+        .unwrap_or((0, 0));
         let mut window: Vec<(&str, String)> = if from == 0 && until == 0 {
             vec![("from", "START".to_owned())]
         } else {

@@ -10,11 +10,13 @@ mod anchor;
 mod fields;
 mod next;
 mod quote;
+mod window;
 
 pub(crate) use anchor::{Anchor, within_filters};
 pub(crate) use fields::{parse_time, quoted_after, text};
 pub(crate) use next::{next, next_chain};
 pub(crate) use quote::{quote, quote_within, show};
+pub(crate) use window::{Margins, query_window};
 
 #[cfg(test)]
 mod tests;
