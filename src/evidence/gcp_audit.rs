@@ -22,6 +22,7 @@
 //! (`stream`) so a multi-gigabyte download is read in constant memory per entry.
 
 mod entry;
+mod place;
 pub(crate) mod shared;
 pub(crate) mod stream;
 #[cfg(test)]
@@ -30,9 +31,10 @@ mod tests;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 
+use crate::evidence::logs::{Anchor, next, show, within_filters};
+use crate::text::command::shell_word;
 use entry::{AuditEntry, EntryKind, read_entry, subject_of};
 use serde_json::Value;
-use shared::{Anchor, in_double_quotes, shell_single, show, within_filters};
 use stream::{ReadStats, RecordWords, Records, StreamError};
 
 use super::{
@@ -351,23 +353,7 @@ fn select_path(log: &GcpAuditLog, anchor: Option<&Anchor>, facts: &SharedFacts) 
         .filter(|&i| within_filters(facts, log.entries[i].time))
         .collect();
     let role_sa = role_service_account(&facts.filters);
-    let (subject, how) = match (anchor.and_then(|a| a.sub.clone()), &facts.filters.subject) {
-        (Some(sub), _) => (
-            Some(sub),
-            format!(
-                "the `sub` of {}",
-                show(&anchor.map(|a| a.artifact.clone()).unwrap_or_default())
-            ),
-        ),
-        (None, Some(sub)) => (Some(sub.clone()), "--subject".to_owned()),
-        (None, None) => match busiest_failing_subject(log, &usable) {
-            Some(sub) => (
-                Some(sub),
-                "the subject with the most recent failure".to_owned(),
-            ),
-            None => (None, "no subject in the export".to_owned()),
-        },
-    };
+    let (subject, how) = choose_subject(log, anchor, facts, &usable);
     let mut path = Path {
         subject: subject.clone(),
         how,
@@ -452,31 +438,7 @@ fn select_path(log: &GcpAuditLog, anchor: Option<&Anchor>, facts: &SharedFacts) 
     }
     by_time(log, &mut path.impersonations);
 
-    // Service accounts: impersonated successfully by the path, else --role, else (no
-    // subject at all) the account with the most recent failure.
-    let mut windows: HashMap<String, (i64, i64)> = HashMap::new();
-    for &i in &path.impersonations {
-        let e = &log.entries[i];
-        if let (false, Some(sa)) = (e.failed(), &e.target_sa) {
-            let t = e.time.unwrap_or(i64::MIN);
-            let w = windows.entry(sa.clone()).or_insert((t, t));
-            w.0 = w.0.min(t);
-            w.1 = w.1.max(t);
-            if !path.accounts.contains(sa) {
-                path.accounts.push(sa.clone());
-            }
-        }
-    }
-    if path.accounts.is_empty()
-        && let Some(sa) = role_sa.clone().or_else(|| {
-            subject
-                .is_none()
-                .then(|| busiest_failing_account(log, &usable))
-                .flatten()
-        })
-    {
-        path.accounts.push(sa);
-    }
+    let windows = choose_accounts(log, &mut path, role_sa.as_ref(), subject.is_none(), &usable);
     let skew = facts.skew.max(0);
     for &i in &usable {
         let e = &log.entries[i];
@@ -499,6 +461,74 @@ fn select_path(log: &GcpAuditLog, anchor: Option<&Anchor>, facts: &SharedFacts) 
     }
     by_time(log, &mut path.calls);
 
+    path.others = others(log, &path);
+    path
+}
+
+/// The subject the path follows: the token's, else `--subject`, else the subject with
+/// the most recent failure; and how it was chosen.
+fn choose_subject(
+    log: &GcpAuditLog,
+    anchor: Option<&Anchor>,
+    facts: &SharedFacts,
+    usable: &[usize],
+) -> (Option<String>, String) {
+    match (anchor.and_then(|a| a.sub.clone()), &facts.filters.subject) {
+        (Some(sub), _) => (
+            Some(sub),
+            format!(
+                "the `sub` of {}",
+                show(&anchor.map(|a| a.artifact.clone()).unwrap_or_default())
+            ),
+        ),
+        (None, Some(sub)) => (Some(sub.clone()), "--subject".to_owned()),
+        (None, None) => match busiest_failing_subject(log, usable) {
+            Some(sub) => (
+                Some(sub),
+                "the subject with the most recent failure".to_owned(),
+            ),
+            None => (None, "no subject in the export".to_owned()),
+        },
+    }
+}
+
+/// The service accounts of the path: impersonated successfully by it, else `--role`,
+/// else (no subject at all) the account with the most recent failure; with the time
+/// span of each account's successful impersonations.
+fn choose_accounts(
+    log: &GcpAuditLog,
+    path: &mut Path,
+    role_sa: Option<&String>,
+    no_subject: bool,
+    usable: &[usize],
+) -> HashMap<String, (i64, i64)> {
+    let mut windows: HashMap<String, (i64, i64)> = HashMap::new();
+    for &i in &path.impersonations {
+        let e = &log.entries[i];
+        if let (false, Some(sa)) = (e.failed(), &e.target_sa) {
+            let t = e.time.unwrap_or(i64::MIN);
+            let w = windows.entry(sa.clone()).or_insert((t, t));
+            w.0 = w.0.min(t);
+            w.1 = w.1.max(t);
+            if !path.accounts.contains(sa) {
+                path.accounts.push(sa.clone());
+            }
+        }
+    }
+    if path.accounts.is_empty()
+        && let Some(sa) = role_sa.cloned().or_else(|| {
+            no_subject
+                .then(|| busiest_failing_account(log, usable))
+                .flatten()
+        })
+    {
+        path.accounts.push(sa);
+    }
+    windows
+}
+
+/// The entries no part of the path holds.
+fn others(log: &GcpAuditLog, path: &Path) -> Vec<usize> {
     let mut on_path = vec![false; log.entries.len()];
     for &i in path
         .exchanges
@@ -508,8 +538,7 @@ fn select_path(log: &GcpAuditLog, anchor: Option<&Anchor>, facts: &SharedFacts) 
     {
         on_path[i] = true;
     }
-    path.others = (0..log.entries.len()).filter(|&i| !on_path[i]).collect();
-    path
+    (0..log.entries.len()).filter(|&i| !on_path[i]).collect()
 }
 
 fn busiest_failing_account(log: &GcpAuditLog, usable: &[usize]) -> Option<String> {
@@ -614,603 +643,4 @@ struct Context<'a> {
     log: &'a GcpAuditLog,
     artifact: &'a str,
     path: &'a Path,
-}
-
-impl Context<'_> {
-    fn entry(&self, i: usize) -> &AuditEntry {
-        &self.log.entries[i]
-    }
-
-    fn evidence(&self, stage: Stage, outcome: Outcome, i: usize, summary: String) -> Evidence {
-        let e = self.entry(i);
-        Evidence::runtime(stage, outcome, self.artifact, e.locator.clone(), summary).at(e.time)
-    }
-
-    fn subject_text(&self) -> String {
-        self.path
-            .subject
-            .as_deref()
-            .map(|s| format!("`{}`", show(s)))
-            .unwrap_or_else(|| "the token".to_owned())
-    }
-
-    /// A note for attempts older than the listed ones.
-    fn older(&self, stage: Stage, what: &str, older: &[usize]) -> Option<Evidence> {
-        let (&first, &last) = (older.first()?, older.last()?);
-        let failed = older.iter().filter(|&&i| self.entry(i).failed()).count();
-        Some(Evidence::runtime(
-            stage,
-            Outcome::Info,
-            self.artifact,
-            self.entry(first).locator.clone(),
-            format!(
-                "{} earlier {what} not listed ({failed} failed), from {} to {}",
-                older.len(),
-                self.entry(first)
-                    .time
-                    .map(format_utc)
-                    .unwrap_or_else(|| "?".into()),
-                self.entry(last)
-                    .time
-                    .map(format_utc)
-                    .unwrap_or_else(|| "?".into()),
-            ),
-        ))
-    }
-
-    /// The later success that supersedes a failure, if any.
-    fn superseded_by(&self, failure: usize, attempts: &[usize]) -> Option<usize> {
-        let t = self.entry(failure).time?;
-        attempts
-            .iter()
-            .copied()
-            .filter(|&i| !self.entry(i).failed() && self.entry(i).time.is_some_and(|s| s > t))
-            .max_by_key(|&i| self.entry(i).time)
-    }
-
-    fn superseded_note(&self, failure: usize, attempts: &[usize]) -> String {
-        match self.superseded_by(failure, attempts) {
-            Some(s) => format!(
-                " — superseded by the success at {} ({})",
-                self.entry(s).time.map(format_utc).unwrap_or_default(),
-                self.entry(s).locator
-            ),
-            None => String::new(),
-        }
-    }
-
-    fn place_trust(&self, out: &mut Observations) {
-        let attempts = &self.path.exchanges;
-        let listed = &attempts[attempts.len().saturating_sub(LISTED)..];
-        if let Some(ev) = self.older(
-            Stage::Trust,
-            "STS exchanges",
-            &attempts[..attempts.len() - listed.len()],
-        ) {
-            out.evidence(ev);
-        }
-        let mut token_failure = false;
-        for &i in listed {
-            let e = self.entry(i);
-            out.evidence(self.exchange_evidence(i));
-            if e.failed() {
-                token_failure |= exchange_rule(e).0.stage == Stage::Token;
-            } else if token_failure {
-                out.evidence(self.evidence(
-                    Stage::Token,
-                    Outcome::Pass,
-                    i,
-                    "Google STS accepted the token at this exchange".to_owned(),
-                ));
-            }
-        }
-        let Some(&latest) = attempts.last() else {
-            return;
-        };
-        let e = self.entry(latest);
-        if !e.failed() {
-            return;
-        }
-        let (rule, fix) = exchange_rule(e);
-        let subject = self.subject_text();
-        let cause = format!(
-            "Google STS refused the token exchange for {subject} at {}: {} ({}, {})",
-            e.resource_name
-                .as_deref()
-                .map(show)
-                .unwrap_or_else(|| "the provider".into()),
-            e.status_text(),
-            e.time.map(format_utc).unwrap_or_else(|| "untimed".into()),
-            e.locator
-        );
-        let cause = if rule.id == TRUST_GCP_FEDERATED_TOKEN_FAILED.id {
-            format!("{cause}; the status message does not name the failing check")
-        } else {
-            cause
-        };
-        out.finding(
-            rule.finding(cause, fix)
-                .with_evidence(self.exchange_evidence(latest)),
-        );
-    }
-
-    /// An exchange, as listed and as the proof of its finding (one item, placed once).
-    fn exchange_evidence(&self, i: usize) -> Evidence {
-        let e = self.entry(i);
-        let subject = self.subject_text();
-        let provider = e
-            .resource_name
-            .as_deref()
-            .map(|r| format!(" at provider {}", show(r)))
-            .unwrap_or_default();
-        let matched = if e.caller_redacted() {
-            " (caller identity redacted; matched by the token's validity window)"
-        } else {
-            ""
-        };
-        if e.failed() {
-            self.evidence(
-                exchange_rule(e).0.stage,
-                Outcome::Fail,
-                i,
-                format!(
-                    "Google STS refused the token of {subject}{provider}: {}{matched}{}",
-                    e.status_text(),
-                    self.superseded_note(i, &self.path.exchanges)
-                ),
-            )
-        } else {
-            let mapped = e
-                .mapped_principal
-                .as_deref()
-                .map(|p| format!(", mapped to {}", show(p)))
-                .unwrap_or_default();
-            self.evidence(
-                Stage::Trust,
-                Outcome::Pass,
-                i,
-                format!(
-                    "Google STS exchanged the token of {subject} for a federated token{provider}{mapped}{matched}"
-                ),
-            )
-        }
-    }
-
-    fn place_role(&self, out: &mut Observations) {
-        let attempts = &self.path.impersonations;
-        let listed = &attempts[attempts.len().saturating_sub(LISTED)..];
-        if let Some(ev) = self.older(
-            Stage::Role,
-            "service account impersonations",
-            &attempts[..attempts.len() - listed.len()],
-        ) {
-            out.evidence(ev);
-        }
-        for &i in listed {
-            out.evidence(self.impersonation_evidence(i));
-        }
-        let Some(&latest) = attempts.last() else {
-            return;
-        };
-        let e = self.entry(latest);
-        if !e.failed() {
-            return;
-        }
-        let sa = e
-            .target_sa
-            .clone()
-            .unwrap_or_else(|| "SERVICE_ACCOUNT_EMAIL".to_owned());
-        let principal = principal_for_fix(self.log, self.path);
-        let project = e.project.clone().unwrap_or_else(|| "PROJECT_ID".to_owned());
-        let message = e
-            .status_message
-            .as_deref()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        let proof = self.impersonation_evidence(latest);
-        let when = format!(
-            "{}, {}",
-            e.time.map(format_utc).unwrap_or_else(|| "untimed".into()),
-            e.locator
-        );
-        let finding = if message.contains("lifetime") {
-            ROLE_GCP_TOKEN_LIFETIME.finding(
-                format!(
-                    "IAM Credentials refused the access token for {}: {} ({when})",
-                    show(&sa),
-                    e.status_text()
-                ),
-                "request a lifetime of at most 3600 s (google-github-actions/auth access_token_lifetime; 3300 s leaves room for clock skew), or allow longer lifetimes with the constraints/iam.allowServiceAccountCredentialLifetimeExtension organization policy",
-            )
-        } else {
-            let closest = if e.status_code == 7 {
-                String::new()
-            } else {
-                format!(
-                    " (the call failed with {}, not PERMISSION_DENIED: this is the closest finding)",
-                    entry::code_name(e.status_code)
-                )
-            };
-            ROLE_GCP_MISSING_WORKLOAD_IDENTITY_USER.finding(
-                format!(
-                    "the token of {} was exchanged, but {} may not impersonate {}: {} refused {} ({when}){closest}. GCP answers the same when the service account does not exist (\"Permission 'iam.serviceAccounts.getAccessToken' denied on resource (or it may not exist)\")",
-                    self.subject_text(),
-                    show(&principal),
-                    show(&sa),
-                    e.service,
-                    e.method,
-                ),
-                format!(
-                    "gcloud iam service-accounts add-iam-policy-binding '{}' --project='{}' --role=roles/iam.workloadIdentityUser --member='{}'   # or a principalSet://…/attribute.repository/OWNER/REPO member for every run of the repository",
-                    shell_single(&sa),
-                    shell_single(&project),
-                    shell_single(&principal)
-                ),
-            )
-        };
-        out.finding(finding.with_evidence(proof));
-    }
-
-    /// An impersonation, as listed and as the proof of its finding.
-    fn impersonation_evidence(&self, i: usize) -> Evidence {
-        let e = self.entry(i);
-        let sa = e
-            .target_sa
-            .as_deref()
-            .map(show)
-            .unwrap_or_else(|| "a service account".into());
-        let method = e.method.rsplit('.').next().unwrap_or(&e.method);
-        let redacted = if self.path.redacted.contains(&i) {
-            " (GCP redacted the caller of this denied call; matched to the path's exchange by time and caller IP)"
-        } else {
-            ""
-        };
-        let summary = if e.failed() {
-            let permission = e
-                .denied_permissions
-                .first()
-                .map(|p| format!("; permission {} not granted", show(p)))
-                .unwrap_or_default();
-            format!(
-                "IAM Credentials refused {method} on {sa} to {}: {}{permission}{redacted}{}",
-                e.caller(),
-                e.status_text(),
-                self.superseded_note(i, &self.path.impersonations)
-            )
-        } else {
-            format!(
-                "{} impersonated {sa} ({method}): short-lived credentials issued",
-                e.caller()
-            )
-        };
-        let outcome = if e.failed() {
-            Outcome::Fail
-        } else {
-            Outcome::Pass
-        };
-        self.evidence(Stage::Role, outcome, i, summary)
-    }
-
-    fn place_audit(&self, out: &mut Observations) {
-        // One evidence item per kind of call: the latest of each (method, outcome,
-        // denied permission) group, with the group's count.
-        #[derive(Default)]
-        struct Group {
-            count: usize,
-            latest: usize,
-        }
-        let mut groups: BTreeMap<(String, i64, String), Group> = BTreeMap::new();
-        for &i in &self.path.calls {
-            let e = self.entry(i);
-            let key = (
-                e.method.clone(),
-                e.status_code,
-                e.denied_permissions.first().cloned().unwrap_or_default(),
-            );
-            let g = groups.entry(key).or_default();
-            g.count += 1;
-            g.latest = i;
-        }
-        let time_of = |i: usize| self.entry(i).time.unwrap_or(i64::MIN);
-        let is_auth_failure = |code: i64| code == 7 || code == 16;
-        // A denial is resolved by a later success of the same method (a retry after a
-        // grant); an unresolved one fails the stage even if other calls follow it.
-        let unresolved: Vec<usize> = groups
-            .iter()
-            .filter(|((_, code, _), _)| is_auth_failure(*code))
-            .filter(|((method, _, _), g)| {
-                !groups.iter().any(|((m, c, _), other)| {
-                    m == method && *c == 0 && time_of(other.latest) > time_of(g.latest)
-                })
-            })
-            .map(|(_, g)| g.latest)
-            .collect();
-        let last_unresolved = unresolved.iter().map(|&i| time_of(i)).max();
-        let mut placed: HashMap<usize, Evidence> = HashMap::new();
-        for ((method, code, permission), g) in &groups {
-            let e = self.entry(g.latest);
-            let calls = if g.count == 1 {
-                "1 call".to_owned()
-            } else {
-                format!("{} calls, latest", g.count)
-            };
-            let resource = e
-                .resource_name
-                .as_deref()
-                .map(|r| format!(" on {}", show(r)))
-                .unwrap_or_default();
-            let (outcome, summary) = if *code == 0 {
-                let after_denial = last_unresolved.is_some_and(|d| time_of(g.latest) > d);
-                if after_denial {
-                    (
-                        Outcome::Info,
-                        format!(
-                            "{} called {}{resource} ({calls} shown) — succeeded, but does not undo the earlier unresolved denial",
-                            e.caller(),
-                            show(method)
-                        ),
-                    )
-                } else {
-                    (
-                        Outcome::Pass,
-                        format!(
-                            "{} called {}{resource} ({calls} shown): OK",
-                            e.caller(),
-                            show(method)
-                        ),
-                    )
-                }
-            } else if is_auth_failure(*code) {
-                let permission = if permission.is_empty() {
-                    String::new()
-                } else {
-                    format!("; permission {} not granted", show(permission))
-                };
-                let resolved = if unresolved.contains(&g.latest) {
-                    String::new()
-                } else {
-                    " — superseded by a later successful call of the same method".to_owned()
-                };
-                (
-                    Outcome::Fail,
-                    format!(
-                        "{} called {}{resource} ({calls} shown): {}{permission}{resolved}",
-                        e.caller(),
-                        show(method),
-                        e.status_text()
-                    ),
-                )
-            } else {
-                (
-                    Outcome::Info,
-                    format!(
-                        "{} called {}{resource} ({calls} shown): {} — not an authorization failure",
-                        e.caller(),
-                        show(method),
-                        e.status_text()
-                    ),
-                )
-            };
-            let evidence = self.evidence(Stage::Audit, outcome, g.latest, summary);
-            out.evidence(evidence.clone());
-            placed.insert(g.latest, evidence);
-        }
-        for &i in unresolved.iter().take(5) {
-            let e = self.entry(i);
-            let when = format!(
-                "{}, {}",
-                e.time.map(format_utc).unwrap_or_else(|| "untimed".into()),
-                e.locator
-            );
-            let proof = placed.remove(&i).unwrap_or_else(|| {
-                self.evidence(
-                    Stage::Audit,
-                    Outcome::Fail,
-                    i,
-                    format!(
-                        "{} called {}: {}",
-                        e.caller(),
-                        show(&e.method),
-                        e.status_text()
-                    ),
-                )
-            });
-            let finding = if e.status_code == 16 {
-                AUDIT_GCP_UNAUTHENTICATED.finding(
-                    format!(
-                        "{} rejected the credentials of {} for {} ({when}): {}",
-                        show(&e.service),
-                        e.caller(),
-                        show(&e.method),
-                        e.status_text()
-                    ),
-                    "some APIs do not accept a federated token directly: impersonate a service account (google-github-actions/auth `service_account` input) and use its access token, or check that the credentials are still valid",
-                )
-            } else {
-                let permission = e
-                    .denied_permissions
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(|| "the permission the method needs".to_owned());
-                let member = match &e.principal_email {
-                    Some(email) => format!("serviceAccount:{email}"),
-                    None => principal_for_fix(self.log, self.path),
-                };
-                let project = e.project.clone().unwrap_or_else(|| "PROJECT_ID".to_owned());
-                AUDIT_GCP_PERMISSION_DENIED.finding(
-                    format!(
-                        "{} was denied {} on {} ({when}): {} is not granted",
-                        e.caller(),
-                        show(&e.method),
-                        e.resource_name.as_deref().map(show).unwrap_or_else(|| "the resource".into()),
-                        show(&permission)
-                    ),
-                    format!(
-                        "grant a role that includes {permission} on the resource (or its project) to {member}, e.g. gcloud projects add-iam-policy-binding '{}' --member='{}' --role=ROLE; find roles with: gcloud iam roles list --filter='includedPermissions:{}'",
-                        shell_single(&project),
-                        shell_single(&member),
-                        shell_single(&permission)
-                    ),
-                )
-            };
-            out.finding(finding.with_evidence(proof));
-        }
-    }
-
-    fn summarise_others(&self, out: &mut Observations) {
-        if self.path.others.is_empty() {
-            return;
-        }
-        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-        for &i in &self.path.others {
-            *counts.entry(principal_label(self.entry(i))).or_default() += 1;
-        }
-        let mut list: Vec<_> = counts.into_iter().collect();
-        list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        let shown: Vec<String> = list
-            .iter()
-            .take(5)
-            .map(|(p, n)| format!("{p} ({n})"))
-            .collect();
-        let more = list.len().saturating_sub(5);
-        let stage = if self.path.exchanges.is_empty() && self.path.impersonations.is_empty() {
-            Stage::Audit
-        } else {
-            Stage::Trust
-        };
-        out.evidence(Evidence::runtime(
-            stage,
-            Outcome::Info,
-            self.artifact,
-            "$",
-            format!(
-                "followed {} ({}); {} other entries of this export are about other principals: {}{}",
-                self.subject_text(),
-                self.path.how,
-                self.path.others.len(),
-                shown.join(", "),
-                if more > 0 { format!(" and {more} more") } else { String::new() }
-            ),
-        ));
-    }
-
-    fn next_evidence(&self, anchor: Option<&Anchor>, out: &mut Observations) {
-        let log = self.log;
-        let on_path: Vec<usize> = self
-            .path
-            .exchanges
-            .iter()
-            .chain(&self.path.impersonations)
-            .chain(&self.path.calls)
-            .copied()
-            .collect();
-        let times: Vec<i64> = on_path
-            .iter()
-            .filter_map(|&i| log.entries[i].time)
-            .collect();
-        let (from, until) = match (
-            times.iter().min(),
-            times.iter().max(),
-            anchor.and_then(|a| a.window),
-        ) {
-            (Some(&a), Some(&b), _) => (a - 600, b + 600),
-            (_, _, Some((a, b))) => (a - 600, b + ACCESS_TOKEN_LIFETIME),
-            _ => {
-                let all: Vec<i64> = log.entries.iter().filter_map(|e| e.time).collect();
-                match (all.iter().min(), all.iter().max()) {
-                    (Some(&a), Some(&b)) => (a, b),
-                    _ => (0, 0),
-                }
-            }
-        };
-        let window = if from == 0 && until == 0 {
-            "timestamp>=\"START\"".to_owned()
-        } else {
-            format!(
-                "timestamp>=\"{}\" AND timestamp<=\"{}\"",
-                format_utc(from),
-                format_utc(until)
-            )
-        };
-        let project = on_path
-            .iter()
-            .chain(self.path.others.iter())
-            .find_map(|&i| log.entries[i].project.clone())
-            .unwrap_or_else(|| "PROJECT_ID".to_owned());
-        let read = |filter: String| {
-            format!(
-                "gcloud logging read '{}' --project='{}' --format=json",
-                shell_single(&filter),
-                shell_single(&project)
-            )
-        };
-        let sub = self
-            .path
-            .subject
-            .clone()
-            .unwrap_or_else(|| "SUBJECT".to_owned());
-        let sts = read(format!(
-            "protoPayload.serviceName=\"sts.googleapis.com\" AND protoPayload.authenticationInfo.principalSubject=\"{}\" AND {window}",
-            in_double_quotes(&sub)
-        ));
-        if self.path.exchanges.is_empty() {
-            out.next(
-                format!(
-                    "the STS token exchange of {} — ExchangeToken is only logged when Data Access audit logs of type \"Admin Read\" are enabled for the IAM and Security Token Service APIs (see auditConfigs in the project's IAM policy: gcloud projects get-iam-policy '{}' --format=json)",
-                    self.subject_text(),
-                    shell_single(&project)
-                ),
-                sts,
-            );
-        } else {
-            out.next(
-                format!(
-                    "every STS exchange of {} around this run (ExchangeToken is logged only while Data Access audit logs of type \"Admin Read\" are enabled for the IAM and Security Token Service APIs)",
-                    self.subject_text()
-                ),
-                sts,
-            );
-        }
-        let exchanged = self
-            .path
-            .exchanges
-            .iter()
-            .any(|&i| !log.entries[i].failed());
-        if exchanged && self.path.impersonations.is_empty() {
-            out.next(
-                "the service account impersonation (GenerateAccessToken is logged when Data Access audit logs are enabled for the IAM Service Account Credentials API)",
-                read(format!(
-                    "protoPayload.serviceName=\"iamcredentials.googleapis.com\" AND protoPayload.methodName=\"GenerateAccessToken\" AND {window}"
-                )),
-            );
-        }
-        let denied_sa = self
-            .path
-            .impersonations
-            .last()
-            .map(|&i| &log.entries[i])
-            .filter(|e| e.failed())
-            .and_then(|e| e.target_sa.clone());
-        if let Some(sa) = denied_sa {
-            out.next(
-                "the service account's IAM policy (who holds roles/iam.workloadIdentityUser), to load as evidence",
-                format!(
-                    "gcloud iam service-accounts get-iam-policy '{}' --project='{}' --format=json",
-                    shell_single(&sa),
-                    shell_single(&project)
-                ),
-            );
-        }
-        if self.path.calls.is_empty()
-            && let Some(sa) = self.path.accounts.first()
-        {
-            out.next(
-                format!("the deploy's calls made as {}", show(sa)),
-                read(format!(
-                    "protoPayload.authenticationInfo.principalEmail=\"{}\" AND {window}",
-                    in_double_quotes(sa)
-                )),
-            );
-        }
-    }
 }

@@ -13,6 +13,7 @@ mod contributions;
 pub mod error_text;
 pub mod gcp_audit;
 mod jwks;
+pub(crate) mod logs;
 pub mod meter;
 pub mod policy;
 mod token;

@@ -181,7 +181,7 @@ fn failures_then_a_success_leave_trust_and_role_passed_with_the_failures_listed(
         commands.iter().any(|c| c.contains(&format!(
             "AADServicePrincipalSignInLogs | where AppId == \"{APP}\""
         )) && c.contains(
-            "between (datetime(2026-02-11T08:57:04Z) .. datetime(2026-02-11T09:49:12Z))"
+            "between (datetime(\"2026-02-11T08:57:04Z\") .. datetime(\"2026-02-11T09:49:12Z\"))"
         )),
         "{commands:#?}"
     );
@@ -189,7 +189,7 @@ fn failures_then_a_success_leave_trust_and_role_passed_with_the_failures_listed(
         commands
             .iter()
             .any(|c| c.starts_with("az rest --method get")
-                && c.contains(&format!("appId eq '{APP}'"))),
+                && c.contains(&format!("appId eq '\\''{APP}'\\''"))),
         "{commands:#?}"
     );
     assert!(

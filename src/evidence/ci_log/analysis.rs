@@ -13,7 +13,7 @@ use regex::Regex;
 use serde_json::{Map, Value};
 
 use super::messages::{self, Message};
-use crate::text::{escape_control, redact_secrets};
+use crate::text::escape_control;
 use crate::token::claims::Claims;
 use crate::token::jwt::Token;
 use crate::token::locate::PasteForm;
@@ -481,14 +481,7 @@ impl Analyzer {
 
 /// A line as it is quoted in evidence.
 pub(crate) fn excerpt(text: &str) -> String {
-    let redacted = redact_secrets(text.trim());
-    let escaped = escape_control(&redacted);
-    if escaped.chars().count() <= EXCERPT_CHARS {
-        return escaped.into_owned();
-    }
-    let mut cut: String = escaped.chars().take(EXCERPT_CHARS).collect();
-    cut.push('…');
-    cut
+    crate::evidence::logs::quote_within(text.trim(), EXCERPT_CHARS)
 }
 
 fn regex(pattern: &str) -> Option<Regex> {

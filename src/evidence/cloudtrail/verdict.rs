@@ -9,18 +9,27 @@
 //! `--since`/`--until`; else the (role, subject) path with the most recent failure.
 //! The other paths are summarised in the artifact's note.
 
+mod audit;
+mod summary;
+
+use audit::place_audit;
+#[cfg(test)]
+pub(super) use audit::without_api_version;
+pub(crate) use summary::note;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::event::{Attempt, SessionCall, Text, classify_sts_error, role_name};
 use super::export::{Export, UNKNOWN};
 use crate::clock::format_utc;
-use crate::evidence::ci_log::messages::FIX_SESSION_EXPIRED;
+use crate::evidence::logs::{next, next_chain, show};
 use crate::evidence::{Filters, Observations, SharedFacts};
-use crate::text::{escape_control, redact_secrets};
+use crate::text::command::{shell_command, shell_word};
 use crate::vocabulary::catalog::{
     AUDIT_AWS_ACCESS_DENIED, AUDIT_AWS_NO_SESSION_ACTIVITY, AUDIT_AWS_SESSION_EXPIRED, Rule,
 };
+use crate::vocabulary::knowledge::knowledge;
 use crate::vocabulary::{Evidence, Outcome, Severity, Stage};
 
 /// IAM accepts a token up to five minutes after its `exp` (reference/clouds.md, A2).
@@ -268,7 +277,7 @@ pub(crate) fn clock_times(export: &Export, facts: &SharedFacts) -> Vec<i64> {
 }
 
 fn esc(s: &str) -> String {
-    escape_control(&redact_secrets(s)).into_owned()
+    show(s)
 }
 
 fn or_unknown(s: &Option<Text>) -> String {
@@ -356,20 +365,20 @@ pub(crate) fn contribute(
         place_audit(export, artifact, latest, &calls, out);
         return;
     }
-    let role = latest.role.as_deref().map_or("ROLE", role_name);
+    let role = [(
+        "role_name",
+        esc(latest.role.as_deref().map_or("ROLE", role_name)),
+    )];
     match stage_of(latest).1.map(|r| r.id) {
-        Some("trust.aws.provider-not-found") => out.next(
-            "the IAM OIDC providers of the role's account (one must have the token's issuer as its URL)",
-            "aws iam list-open-id-connect-providers",
-        ),
-        Some("trust.aws.not-authorized" | "trust.aws.audience-mismatch" | "trust.aws.invalid-identity-token") => out.next(
-            "the role's trust policy, to compare with the token's claims (oidc-triage diagnose TOKEN trust-policy.json)",
-            format!("aws iam get-role --role-name {} --query Role.AssumeRolePolicyDocument", shell_word(&esc(role))),
-        ),
-        Some("role.aws.max-session-duration") => out.next(
-            "the role's MaxSessionDuration",
-            format!("aws iam get-role --role-name {} --query Role.MaxSessionDuration", shell_word(&esc(role))),
-        ),
+        Some("trust.aws.provider-not-found") => {
+            next(out, "aws.oidc-providers.of-role-account", &[])
+        }
+        Some(
+            "trust.aws.not-authorized"
+            | "trust.aws.audience-mismatch"
+            | "trust.aws.invalid-identity-token",
+        ) => next(out, "aws.role.trust-policy.compare", &role),
+        Some("role.aws.max-session-duration") => next(out, "aws.role.max-session-duration", &role),
         _ => {}
     }
     next_evidence(&sel, facts, out);
@@ -420,50 +429,7 @@ fn place_attempts(sel: &Selection<'_>, artifact: &str, out: &mut Observations) {
     for a in &attempts[skip..] {
         let loc = a.loc.render();
         if a.succeeded() {
-            let superseded = latest_failure.is_some_and(|f| a.time.is_none_or(|t| t < f));
-            let (outcome, prefix) = if superseded {
-                (
-                    Outcome::Info,
-                    format!("superseded by the failure at {}: ", when(latest_failure)),
-                )
-            } else {
-                (Outcome::Pass, String::new())
-            };
-            out.evidence(
-                Evidence::runtime(
-                    Stage::Trust,
-                    outcome,
-                    artifact,
-                    loc.clone(),
-                    format!(
-                        "{prefix}STS accepted the token from {} (aud {}) for role {}",
-                        or_unknown(&a.provider),
-                        or_unknown(&a.audience),
-                        or_unknown(&a.role)
-                    ),
-                )
-                .at(a.time),
-            );
-            let key = a
-                .access_key
-                .as_deref()
-                .map(|k| format!(", key {}", mask_key(k)))
-                .unwrap_or_default();
-            out.evidence(
-                Evidence::runtime(
-                    Stage::Role,
-                    outcome,
-                    artifact,
-                    loc,
-                    format!(
-                        "{prefix}AssumeRoleWithWebIdentity succeeded for {}: session {}{key}, {} s",
-                        or_unknown(&a.subject),
-                        or_unknown(&a.assumed_arn),
-                        a.duration.unwrap_or(DEFAULT_SESSION)
-                    ),
-                )
-                .at(a.time),
-            );
+            place_success(a, latest_failure, artifact, out);
             continue;
         }
         let (stage, rule) = stage_of(a);
@@ -507,6 +473,95 @@ fn place_attempts(sel: &Selection<'_>, artifact: &str, out: &mut Observations) {
             finding_for.insert(rule.id, (a, rule, ev));
         }
     }
+    attempt_findings(finding_for, last, last_rule, out);
+}
+
+fn stage_of(a: &Attempt) -> (Stage, Option<Rule>) {
+    classify_sts_error(
+        a.error_code.as_deref().unwrap_or(""),
+        a.error_message.as_deref().unwrap_or(""),
+    )
+}
+
+fn fix_for(rule: Rule, a: &Attempt) -> String {
+    let role = a.role.as_deref().map_or("ROLE", role_name);
+    // The fix names commands: the role is one shell word, whatever the export holds.
+    let role = shell_word(&esc(role));
+    match rule.id {
+        "trust.aws.not-authorized" => format!(
+            "compare the token's sub and aud with the role's trust policy (aws iam get-role --role-name {role} --query Role.AssumeRolePolicyDocument): the Federated principal must be this issuer's provider, StringEquals takes no wildcards (use StringLike), and jobs with an environment have sub repo:OWNER/REPO:environment:NAME"
+        ),
+        "trust.aws.provider-not-found" => format!(
+            "create the IAM OIDC provider for the token's issuer in the role's account (aws iam list-open-id-connect-providers; the URL must match iss exactly, without a trailing slash) and name it as the trust policy's Federated principal ({})",
+            or_unknown(&a.provider)
+        ),
+        "trust.aws.keys-unreachable" => "make the issuer's /.well-known/openid-configuration and jwks_uri publicly reachable (AWS gives up after about 5 s), then retry; these failures are often transient".to_owned(),
+        "trust.aws.audience-mismatch" => "add the token's aud to the provider's client IDs (aws iam add-client-id-to-open-id-connect-provider), or request the audience the provider lists (configure-aws-credentials: audience: sts.amazonaws.com)".to_owned(),
+        "token.expired" => "request the token right before the exchange (long jobs: fetch a fresh token in the deploying step), and check the runner's clock".to_owned(),
+        "role.aws.max-session-duration" => format!(
+            "ask for at most the role's MaxSessionDuration (role-duration-seconds), or raise it: aws iam update-role --role-name {role} --max-session-duration SECONDS (up to 43200)"
+        ),
+        _ => "send the CI platform's ID token itself (not an access token), signed by the issuer's current keys, with the issuer the IAM provider names".to_owned(),
+    }
+}
+
+/// A successful attempt, on the trust and role stages (as context when a later
+/// failure supersedes it).
+fn place_success(a: &Attempt, latest_failure: Option<i64>, artifact: &str, out: &mut Observations) {
+    let superseded = latest_failure.is_some_and(|f| a.time.is_none_or(|t| t < f));
+    let (outcome, prefix) = if superseded {
+        (
+            Outcome::Info,
+            format!("superseded by the failure at {}: ", when(latest_failure)),
+        )
+    } else {
+        (Outcome::Pass, String::new())
+    };
+    out.evidence(
+        Evidence::runtime(
+            Stage::Trust,
+            outcome,
+            artifact,
+            a.loc.render(),
+            format!(
+                "{prefix}STS accepted the token from {} (aud {}) for role {}",
+                or_unknown(&a.provider),
+                or_unknown(&a.audience),
+                or_unknown(&a.role)
+            ),
+        )
+        .at(a.time),
+    );
+    let key = a
+        .access_key
+        .as_deref()
+        .map(|k| format!(", key {}", mask_key(k)))
+        .unwrap_or_default();
+    out.evidence(
+        Evidence::runtime(
+            Stage::Role,
+            outcome,
+            artifact,
+            a.loc.render(),
+            format!(
+                "{prefix}AssumeRoleWithWebIdentity succeeded for {}: session {}{key}, {} s",
+                or_unknown(&a.subject),
+                or_unknown(&a.assumed_arn),
+                a.duration.unwrap_or(DEFAULT_SESSION)
+            ),
+        )
+        .at(a.time),
+    );
+}
+
+/// One finding per rule the path's failures prove; a failure the latest attempt does
+/// not repeat is a warning, and its cause says what happened after.
+fn attempt_findings(
+    finding_for: BTreeMap<&'static str, (&Attempt, Rule, Evidence)>,
+    last: &Attempt,
+    last_rule: Option<&str>,
+    out: &mut Observations,
+) {
     for (a, rule, ev) in finding_for.into_values() {
         let mut cause = format!(
             "STS refused the token for {} (aud {}) on role {} at {}: {}",
@@ -541,34 +596,6 @@ fn place_attempts(sel: &Selection<'_>, artifact: &str, out: &mut Observations) {
     }
 }
 
-fn stage_of(a: &Attempt) -> (Stage, Option<Rule>) {
-    classify_sts_error(
-        a.error_code.as_deref().unwrap_or(""),
-        a.error_message.as_deref().unwrap_or(""),
-    )
-}
-
-fn fix_for(rule: Rule, a: &Attempt) -> String {
-    let role = a.role.as_deref().map_or("ROLE", role_name);
-    let role = esc(role);
-    match rule.id {
-        "trust.aws.not-authorized" => format!(
-            "compare the token's sub and aud with the role's trust policy (aws iam get-role --role-name {role} --query Role.AssumeRolePolicyDocument): the Federated principal must be this issuer's provider, StringEquals takes no wildcards (use StringLike), and jobs with an environment have sub repo:OWNER/REPO:environment:NAME"
-        ),
-        "trust.aws.provider-not-found" => format!(
-            "create the IAM OIDC provider for the token's issuer in the role's account (aws iam list-open-id-connect-providers; the URL must match iss exactly, without a trailing slash) and name it as the trust policy's Federated principal ({})",
-            or_unknown(&a.provider)
-        ),
-        "trust.aws.keys-unreachable" => "make the issuer's /.well-known/openid-configuration and jwks_uri publicly reachable (AWS gives up after about 5 s), then retry; these failures are often transient".to_owned(),
-        "trust.aws.audience-mismatch" => "add the token's aud to the provider's client IDs (aws iam add-client-id-to-open-id-connect-provider), or request the audience the provider lists (configure-aws-credentials: audience: sts.amazonaws.com)".to_owned(),
-        "token.expired" => "request the token right before the exchange (long jobs: fetch a fresh token in the deploying step), and check the runner's clock".to_owned(),
-        "role.aws.max-session-duration" => format!(
-            "ask for at most the role's MaxSessionDuration (role-duration-seconds), or raise it: aws iam update-role --role-name {role} --max-session-duration SECONDS (up to 43200)"
-        ),
-        _ => "send the CI platform's ID token itself (not an access token), signed by the issuer's current keys, with the issuer the IAM provider names".to_owned(),
-    }
-}
-
 /// Calls made with the credentials of a successful attempt: by access key, or (when
 /// the event lacks it) by session ARN within the credentials' lifetime.
 pub(crate) fn session_calls<'e>(
@@ -600,328 +627,6 @@ pub(crate) fn session_calls<'e>(
 
 fn call_name(c: &SessionCall) -> String {
     format!("{}:{}", esc(&c.source), esc(&c.name))
-}
-
-/// Where an AccessDenied message says the denial came from, as the fix.
-fn denial_fix(role: &str, message: &str) -> String {
-    let m = message.to_ascii_lowercase();
-    let source = if m.contains("service control policy") {
-        "an organization service control policy denies it: change the SCP (or move the account) — the role's own policy cannot override an SCP"
-    } else if m.contains("resource control policy") {
-        "an organization resource control policy denies it: change the RCP"
-    } else if m.contains("permissions boundary") {
-        "the role's permissions boundary does not allow it: extend the boundary"
-    } else if m.contains("session policy") {
-        "a session policy passed at assume time does not allow it: widen or drop the session policy"
-    } else if m.contains("resource-based policy") {
-        "the resource's own policy (bucket, key, repository…) denies or does not allow it: grant the role there"
-    } else if m.contains("vpc endpoint policy") {
-        "a VPC endpoint policy denies it: allow the role in the endpoint policy"
-    } else {
-        "grant the action to the role's permissions policy (or lift the SCP, permissions boundary or resource policy that denies it; the error message says which)"
-    };
-    format!("{source}; role {}", esc(role))
-}
-
-fn place_audit(
-    export: &Export,
-    artifact: &str,
-    assumed: &Attempt,
-    calls: &[&SessionCall],
-    out: &mut Observations,
-) {
-    let session = or_unknown(&assumed.assumed_arn);
-    let role = assumed.role.as_deref().unwrap_or(UNKNOWN);
-    let keyed = assumed
-        .access_key
-        .as_deref()
-        .and_then(|k| export.key_activity(k))
-        .copied();
-    let denied: Vec<&SessionCall> = calls.iter().copied().filter(|c| c.refused()).collect();
-    let retried = |d: &SessionCall| {
-        calls
-            .iter()
-            .any(|c| !c.refused() && c.source == d.source && c.name == d.name && c.time > d.time)
-    };
-    let (retried_denials, standing): (Vec<&SessionCall>, Vec<&SessionCall>) =
-        denied.iter().copied().partition(|d| retried(d));
-    let total = keyed.map_or(calls.len() as u64, |k| {
-        u64::from(k.calls).max(calls.len() as u64)
-    });
-    let first = keyed
-        .and_then(|k| k.first())
-        .or_else(|| calls.iter().filter_map(|c| c.time).min());
-    let last = keyed
-        .and_then(|k| k.last())
-        .or_else(|| calls.iter().filter_map(|c| c.time).max());
-    let ok_calls = total.saturating_sub(denied.len() as u64);
-
-    if !standing.is_empty() {
-        for d in standing.iter().rev().take(PLACED_DENIALS) {
-            out.evidence(denial_evidence(artifact, d, Outcome::Fail, ""));
-        }
-        let mut by_call: BTreeMap<String, &SessionCall> = BTreeMap::new();
-        for d in &standing {
-            by_call.insert(call_name(d), d);
-        }
-        let mut by_call: Vec<(String, &SessionCall)> = by_call.into_iter().collect();
-        by_call.sort_by_key(|(_, d)| std::cmp::Reverse(d.time));
-        for (name, d) in by_call.into_iter().take(DENIAL_FINDINGS) {
-            if d.session_expired() {
-                out.finding(expired_finding(artifact, assumed, &name, d));
-                continue;
-            }
-            let message = d.error_message.as_deref().unwrap_or("");
-            let finding = AUDIT_AWS_ACCESS_DENIED
-                .finding(
-                    format!(
-                        "{name} was denied to {} at {}: {}",
-                        or_unknown(&d.session_arn),
-                        when(d.time),
-                        error_text(&d.error_code, &d.error_message)
-                    ),
-                    denial_fix(role, message),
-                )
-                .with_evidence(denial_evidence(artifact, d, Outcome::Fail, ""));
-            out.finding(finding);
-        }
-        if ok_calls > 0 {
-            out.evidence(
-                Evidence::runtime(
-                    Stage::Audit,
-                    Outcome::Info,
-                    artifact,
-                    calls
-                        .iter()
-                        .find(|c| !c.refused())
-                        .map_or_else(|| assumed.loc.render(), |c| c.loc.render()),
-                    format!(
-                        "{ok_calls} other call(s) by the session succeeded; its calls span {} … {}",
-                        when(first),
-                        when(last)
-                    ),
-                )
-                .at(last),
-            );
-        }
-        let role_arn = shell_word(&esc(role));
-        let actions: Vec<String> = standing
-            .iter()
-            .filter(|d| !d.session_expired())
-            .map(|d| iam_action(d))
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let name = shell_word(&esc(role_name(role)));
-        if actions.is_empty() {
-            // Only expiries: the session's lifetime is the question, not a policy.
-            out.next(
-                "the role's MaxSessionDuration (the longest session the job may ask for)",
-                format!("aws iam get-role --role-name {name} --query Role.MaxSessionDuration"),
-            );
-        } else {
-            out.next(
-                "whether the role's policies allow the denied actions, and which policy decides (organization SCPs and resource policies are not simulated)",
-                format!("aws iam simulate-principal-policy --policy-source-arn {role_arn} --action-names {}", actions.iter().map(|a| shell_word(a)).collect::<Vec<_>>().join(" ")),
-            );
-            out.next(
-                "the role's permissions policies",
-                format!("aws iam list-attached-role-policies --role-name {name} && aws iam list-role-policies --role-name {name}"),
-            );
-        }
-        for d in retried_denials {
-            out.evidence(denial_evidence(
-                artifact,
-                d,
-                Outcome::Info,
-                " (retried later with success)",
-            ));
-        }
-        return;
-    }
-    if total > 0 {
-        for d in &retried_denials {
-            out.evidence(denial_evidence(
-                artifact,
-                d,
-                Outcome::Fail,
-                " (retried later with success)",
-            ));
-        }
-        let latest = calls.iter().rev().find(|c| !c.refused());
-        let example = latest
-            .map(|c| format!(", the latest {} at {}", call_name(c), when(c.time)))
-            .unwrap_or_default();
-        let locator = latest.map_or_else(|| format!("calls by {}", session), |c| c.loc.render());
-        out.evidence(
-            Evidence::runtime(
-                Stage::Audit,
-                Outcome::Pass,
-                artifact,
-                locator,
-                format!(
-                    "{total} call(s) by session {session} between {} and {}{example}",
-                    when(first),
-                    when(last)
-                ),
-            )
-            .at(last.or(latest.and_then(|c| c.time))),
-        );
-        return;
-    }
-    let overflow = if export.keys_overflow > 0 {
-        " (the export holds more temporary keys than the index keeps, so some calls may have been missed)"
-    } else {
-        ""
-    };
-    let region = or_unknown(&assumed.region);
-    let ev = Evidence::runtime(
-        Stage::Audit,
-        Outcome::Info,
-        artifact,
-        assumed.loc.render(),
-        format!(
-            "no call by session {session} after {} in this export{overflow}",
-            when(assumed.time)
-        ),
-    )
-    .at(assumed.time);
-    out.finding(
-        AUDIT_AWS_NO_SESSION_ACTIVITY
-            .finding(
-                format!(
-                    "role {} was assumed at {} (session {session}), but the export holds no call made with those credentials: the deploy did not run, ran in a region or account this trail does not cover, or made only data events the trail does not record",
-                    esc(role),
-                    when(assumed.time)
-                ),
-                format!(
-                    "check that the trail covers the deploy's region (STS call made in {region}) and account, and records data events (S3 object, Lambda invoke) if the deploy makes only those; then look for the session's calls in event history"
-                ),
-            )
-            .with_evidence(ev),
-    );
-    out.next(
-        "which events the trail records (management, data events such as S3 object-level and Lambda invoke, read/write)",
-        "aws cloudtrail get-event-selectors --trail-name TRAIL",
-    );
-    out.next(
-        "whether the trail is multi-region and covers the deploy's account",
-        "aws cloudtrail describe-trails --include-shadow-trails",
-    );
-    let session_name = or_unknown(&assumed.session_name);
-    let (from, to) = (
-        assumed.time,
-        assumed
-            .time
-            .map(|t| t + assumed.duration.unwrap_or(DEFAULT_SESSION)),
-    );
-    out.next(
-        format!("calls by the session {session} in the deploy's region (event history keeps 90 days of management events)"),
-        format!(
-            "aws cloudtrail lookup-events --lookup-attributes AttributeKey=Username,AttributeValue={}{} --region REGION",
-            shell_word(&session_name),
-            time_flags(from, to)
-        ),
-    );
-}
-
-/// The IAM action of a call: from the error message when it names it ("not
-/// authorized to perform: cloudformation:UpdateStack"), else the service prefix and
-/// the event name without API version suffixes (`UpdateFunctionCode20150331v2`).
-fn iam_action(c: &SessionCall) -> String {
-    if let Some(m) = c.error_message.as_deref()
-        && let Some((_, rest)) = m.split_once("perform: ")
-        && let Some(action) = rest
-            .split([' ', ',', '.'])
-            .next()
-            .filter(|a| a.contains(':'))
-    {
-        return esc(action);
-    }
-    let prefix = c.source.split('.').next().unwrap_or(&c.source);
-    esc(&format!("{prefix}:{}", without_api_version(&c.name)))
-}
-
-/// `UpdateFunctionCode20150331v2` → `UpdateFunctionCode` (Lambda's event names carry
-/// the API version: eight digits, optionally `v` and a number).
-pub(super) fn without_api_version(name: &str) -> &str {
-    let b = name.as_bytes();
-    let mut end = b.len();
-    let digits = |end: usize| {
-        b[..end]
-            .iter()
-            .rev()
-            .take_while(|c| c.is_ascii_digit())
-            .count()
-    };
-    let d = digits(end);
-    if d > 0 && end > d && b[end - d - 1] == b'v' {
-        end -= d + 1;
-    }
-    if digits(end) == 8 && end > 8 {
-        return &name[..end - 8];
-    }
-    name
-}
-
-/// A call refused because the role session had expired: how long after the
-/// assumption it came, against the session's lifetime when the event gives it.
-fn expired_finding(
-    artifact: &str,
-    assumed: &Attempt,
-    name: &str,
-    d: &SessionCall,
-) -> crate::vocabulary::Finding {
-    let after = match (assumed.time, d.time) {
-        (Some(a), Some(c)) if c >= a => format!(
-            ", {} after the role was assumed at {}",
-            duration(c - a),
-            when(assumed.time)
-        ),
-        _ => String::new(),
-    };
-    AUDIT_AWS_SESSION_EXPIRED
-        .finding(
-            format!(
-                "{name} by {} at {} was refused because the role session's credentials had expired{after}: {}. The job outlived the session it got at login (configure-aws-credentials asks for 3600 s unless told otherwise)",
-                or_unknown(&d.session_arn),
-                when(d.time),
-                error_text(&d.error_code, &d.error_message)
-            ),
-            format!("{FIX_SESSION_EXPIRED}; role {}", esc(assumed.role.as_deref().unwrap_or(UNKNOWN))),
-        )
-        .with_evidence(denial_evidence(artifact, d, Outcome::Fail, ""))
-}
-
-/// `1h 02m 05s`, `4m 10s`, `12s`.
-fn duration(seconds: i64) -> String {
-    let (h, m, s) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
-    match (h, m) {
-        (0, 0) => format!("{s}s"),
-        (0, _) => format!("{m}m {s:02}s"),
-        _ => format!("{h}h {m:02}m {s:02}s"),
-    }
-}
-
-fn denial_evidence(artifact: &str, d: &SessionCall, outcome: Outcome, suffix: &str) -> Evidence {
-    let verb = if d.session_expired() {
-        "refused (session expired)"
-    } else {
-        "denied"
-    };
-    Evidence::runtime(
-        Stage::Audit,
-        outcome,
-        artifact,
-        d.loc.render(),
-        format!(
-            "{} {verb} to {}: {}{suffix}",
-            call_name(d),
-            or_unknown(&d.session_arn),
-            error_text(&d.error_code, &d.error_message)
-        ),
-    )
-    .at(d.time)
 }
 
 fn unmatched_token(
@@ -1042,30 +747,12 @@ fn no_attempts(
     ));
 }
 
-fn shell_word(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@+,".contains(&b))
-    {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
-
-fn sql_string(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
-
-fn time_flags(from: Option<i64>, to: Option<i64>) -> String {
-    let mut s = String::new();
-    if let Some(f) = from {
-        let _ = write!(s, " --start-time {}", format_utc(f));
-    }
-    if let Some(t) = to {
-        let _ = write!(s, " --end-time {}", format_utc(t));
-    }
-    s
+/// `--start-time` / `--end-time` values, for the commands that take a window.
+fn time_values(from: Option<i64>, to: Option<i64>) -> Vec<(&'static str, String)> {
+    let mut values = Vec::new();
+    values.extend(from.map(|f| ("start", format_utc(f))));
+    values.extend(to.map(|t| ("end", format_utc(t))));
+    values
 }
 
 /// `2026-03-02 10:15:00`, as CloudTrail Lake compares `eventTime`.
@@ -1078,166 +765,34 @@ fn lake_time(t: i64) -> String {
 
 fn next_evidence(sel: &Selection<'_>, facts: &SharedFacts, out: &mut Observations) {
     let (from, to) = sel.window;
-    let region = sel
-        .attempts
-        .iter()
-        .rev()
-        .find_map(|a| a.region.as_deref())
-        .map(|r| format!(" --region {}", shell_word(&esc(r))))
-        .unwrap_or_default();
-    let role = sel
-        .role
-        .as_deref()
-        .map(esc)
-        .or_else(|| facts.filters.role.clone().map(|r| esc(&r)));
-    let subject = sel
-        .subject
-        .as_deref()
-        .map(esc)
-        .or_else(|| sel.unmatched.as_ref().map(|i| esc(&i.sub)))
-        .or_else(|| facts.filters.subject.clone().map(|s| esc(&s)));
-    out.next(
-        "AssumeRoleWithWebIdentity events in the window, from event history (STS logs them in the region of the endpoint called; key-fetch failures are not logged)",
-        format!(
-            "aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=AssumeRoleWithWebIdentity{}{region}",
-            time_flags(from, to)
-        ),
+    let mut values = time_values(from, to);
+    values.extend(
+        sel.attempts
+            .iter()
+            .rev()
+            .find_map(|a| a.region.as_deref())
+            .map(|r| ("region", esc(r))),
     );
-    let mut lake = vec!["eventName = 'AssumeRoleWithWebIdentity'".to_owned()];
-    let mut athena = vec!["eventname = 'AssumeRoleWithWebIdentity'".to_owned()];
-    if let Some(r) = &role {
-        lake.push(format!(
-            "element_at(requestParameters, 'roleArn') = {}",
-            sql_string(r)
-        ));
-        athena.push(format!(
-            "json_extract_scalar(requestparameters, '$.roleArn') = {}",
-            sql_string(r)
-        ));
-    }
-    if let Some(s) = &subject {
-        lake.push(format!("userIdentity.userName = {}", sql_string(s)));
-        athena.push(format!("useridentity.username = {}", sql_string(s)));
-    }
-    if let Some(f) = from {
-        lake.push(format!("eventTime >= '{}'", lake_time(f)));
-        athena.push(format!("eventtime >= '{}'", format_utc(f)));
-    }
-    if let Some(t) = to {
-        lake.push(format!("eventTime <= '{}'", lake_time(t)));
-        athena.push(format!("eventtime <= '{}'", format_utc(t)));
-    }
-    let lake_sql = format!(
-        "SELECT eventTime, errorCode, errorMessage, userIdentity.userName, requestParameters, responseElements FROM EVENT_DATA_STORE_ID WHERE {} ORDER BY eventTime",
-        lake.join(" AND ")
+    values.extend(
+        sel.role
+            .as_deref()
+            .map(esc)
+            .or_else(|| facts.filters.role.as_deref().map(esc))
+            .map(|r| ("role_arn", r)),
     );
-    out.next(
-        "the same events from CloudTrail Lake (event data store ID for EVENT_DATA_STORE_ID)",
-        format!(
-            "aws cloudtrail start-query --query-statement {}",
-            shell_word(&lake_sql)
-        ),
+    values.extend(
+        sel.subject
+            .as_deref()
+            .map(esc)
+            .or_else(|| sel.unmatched.as_ref().map(|i| esc(&i.sub)))
+            .or_else(|| facts.filters.subject.as_deref().map(esc))
+            .map(|s| ("subject", s)),
     );
-    out.next(
-        "the same events from the trail's S3 logs with Athena (the standard cloudtrail_logs table)",
-        format!(
-            "SELECT eventtime, errorcode, errormessage, useridentity.username, json_extract_scalar(requestparameters, '$.roleArn') AS role_arn, responseelements FROM cloudtrail_logs WHERE {} ORDER BY eventtime",
-            athena.join(" AND ")
-        ),
-    );
-}
-
-/// The artifact note: shape, counts, every path (the selected one among them), and
-/// what went wrong while reading.
-pub(crate) fn note(export: &Export) -> String {
-    let mut s = String::from("CloudTrail ");
-    s.push_str(export.form.map_or("export", |f| f.describe()));
-    if export.gzip {
-        s.push_str(", gzip");
-    }
-    if export.directory {
-        let _ = write!(s, ", {} file(s)", export.files_read);
-        if export.files_skipped > 0 {
-            let _ = write!(
-                s,
-                " ({} other file(s) skipped: not CloudTrail logs)",
-                export.files_skipped
-            );
-        }
-    }
-    let _ = write!(
-        s,
-        ": {} event(s), {} AssumeRoleWithWebIdentity",
-        export.events, export.attempts_seen
-    );
-    let failed: u64 =
-        export.paths.values().map(|p| p.failed()).sum::<u64>() + export.other_paths.failed();
-    if failed > 0 {
-        let _ = write!(s, " ({failed} failed)");
-    }
-    if export.attempts_dropped() > 0 {
-        let _ = write!(s, ", the latest {} kept in full", export.attempts.len());
-    }
-    let mut paths: Vec<(&(Text, Text), &super::export::PathStats)> = export.paths.iter().collect();
-    paths.sort_by(|a, b| b.1.last.cmp(&a.1.last).then_with(|| a.0.cmp(b.0)));
-    if !paths.is_empty() {
-        s.push_str("; per role and subject:");
-    }
-    for ((role, subject), p) in paths.iter().take(8) {
-        let _ = write!(
-            s,
-            " {} ← {}: {} attempt(s)",
-            esc(role),
-            esc(subject),
-            p.attempts
-        );
-        if !p.failures.is_empty() {
-            let codes: Vec<String> = p
-                .failures
-                .iter()
-                .map(|(c, n)| format!("{}×{n}", esc(c)))
-                .collect();
-            let _ = write!(s, ", {} failed ({})", p.failed(), codes.join(", "));
-        }
-        match (p.first, p.last) {
-            (Some(f), Some(l)) if f != l => {
-                let _ = write!(s, ", {} … {}", format_utc(f), format_utc(l));
-            }
-            (Some(f), _) => {
-                let _ = write!(s, ", {}", format_utc(f));
-            }
-            _ => {}
-        }
-        s.push(';');
-    }
-    let more = paths.len().saturating_sub(8) as u64 + export.other_path_count;
-    if more > 0 {
-        let _ = write!(s, " and {more} more path(s);");
-    }
-    if s.ends_with(';') {
-        s.pop();
-    }
-    if export.calls_seen > 0 {
-        let denied = export.calls.iter().filter(|c| c.refused()).count();
-        let _ = write!(
-            s,
-            "; {} call(s) by assumed-role sessions read in full ({denied} denied)",
-            export.calls_seen
-        );
-    }
-    if !export.unmapped.is_empty() {
-        let _ = write!(
-            s,
-            "; columns not understood: {}",
-            esc(&export.unmapped.join(", "))
-        );
-    }
-    if let Some(first) = export.damage.first() {
-        let _ = write!(s, "; problem: {}", esc(&first.to_string()));
-        if export.damage_count > 1 {
-            let _ = write!(s, " (and {} more)", export.damage_count - 1);
-        }
-        s.push_str("; events read before it are kept");
-    }
-    s
+    values.extend(from.map(|f| ("from", format_utc(f))));
+    values.extend(to.map(|t| ("to", format_utc(t))));
+    values.extend(from.map(|f| ("lake_from", lake_time(f))));
+    values.extend(to.map(|t| ("lake_to", lake_time(t))));
+    next(out, "aws.cloudtrail.exchanges", &values);
+    next(out, "aws.cloudtrail-lake.exchanges", &values);
+    next(out, "aws.athena.exchanges", &values);
 }

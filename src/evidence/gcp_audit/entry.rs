@@ -11,7 +11,7 @@
 
 use serde_json::Value;
 
-use super::shared::{parse_time, text};
+use crate::evidence::logs::{parse_time, quote, show, text};
 
 /// What an entry is to the stages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,7 +155,7 @@ pub(crate) fn read_entry(value: &Value, locator: String) -> Option<AuditEntry> {
         .flatten();
     Some(AuditEntry {
         locator: match value.get("insertId").and_then(Value::as_str) {
-            Some(id) => format!("{locator} (insertId {})", super::shared::show(id)),
+            Some(id) => format!("{locator} (insertId {})", show(id)),
             None => locator,
         },
         time,
@@ -261,7 +261,7 @@ impl AuditEntry {
         let name = code_name(self.status_code);
         match &self.status_message {
             Some(m) if m != name => {
-                format!("{name} ({}): {}", self.status_code, super::shared::quote(m))
+                format!("{name} ({}): {}", self.status_code, quote(m))
             }
             _ => format!("{name} ({})", self.status_code),
         }
@@ -273,7 +273,7 @@ impl AuditEntry {
             .as_deref()
             .or(self.principal_subject.as_deref())
             .or(self.delegation.first().map(String::as_str))
-            .map(super::shared::show)
+            .map(show)
             .unwrap_or_else(|| "a caller whose identity GCP redacted".to_owned())
     }
 }

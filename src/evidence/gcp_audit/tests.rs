@@ -166,7 +166,7 @@ fn exchange_ok_then_impersonation_denied_fails_the_role_stage() {
     assert!(f.cause.contains(SA), "{}", f.cause);
     assert!(f.cause.contains(&format!("subject/{SUB}")), "{}", f.cause);
     assert!(f.fix.contains("roles/iam.workloadIdentityUser"));
-    assert!(f.fix.contains(&format!("--member='principal://iam.googleapis.com/projects/412345678901/locations/global/workloadIdentityPools/github/subject/{SUB}'")), "{}", f.fix);
+    assert!(f.fix.contains(&format!("--member=principal://iam.googleapis.com/projects/412345678901/locations/global/workloadIdentityPools/github/subject/{SUB}")), "{}", f.fix);
     assert_eq!(f.evidence[0].outcome, Outcome::Fail);
     assert!(
         f.evidence[0].locator.starts_with("$[0] (line 2)"),
@@ -198,7 +198,7 @@ fn exchange_ok_then_impersonation_denied_fails_the_role_stage() {
         commands.iter().any(|c| c.contains(&format!(
             "protoPayload.authenticationInfo.principalSubject=\"{SUB}\""
         )) && c.contains("timestamp>=\"2026-05-12T13:53:01Z\"")
-            && c.contains("--project='acme-payments-prod'")),
+            && c.contains("--project=acme-payments-prod")),
         "{commands:#?}"
     );
     assert!(
@@ -494,7 +494,7 @@ fn no_exchange_in_the_export_asks_for_data_access_logs() {
     );
     assert!(
         next.what
-            .contains("gcloud projects get-iam-policy 'my-project'"),
+            .contains("gcloud projects get-iam-policy my-project --format=json"),
         "{}",
         next.what
     );
