@@ -42,6 +42,7 @@ use std::borrow::Cow;
 
 pub use event::Form;
 pub use export::{CloudTrailError, Export};
+pub(crate) use ingest::{gunzip_head, is_gzip};
 pub use ingest::{ingest_directory, ingest_reader, sniff};
 
 use super::{
