@@ -34,6 +34,7 @@
 mod event;
 mod export;
 mod ingest;
+mod prefilter;
 mod scan;
 mod tabular;
 mod verdict;

@@ -9,33 +9,15 @@
 use std::io::{self, BufRead, BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use memchr::memmem::Finder;
 use serde_json::{Value, json};
 
-use super::event::{Form, Locator, RawEvent, Text, parse_time_text, text};
+use super::event::{Form, Locator, RawEvent, Text, text};
 use super::export::{CloudTrailError, Export};
+use super::prefilter::{NEEDLES, index_quietly};
 use super::scan::{End, READ_CHUNK, Splitter, Unit};
 use super::tabular::{CsvRecords, event_from_columns, event_from_lake_row};
-
-/// What marks an event worth parsing: the web identity exchange itself, any error,
-/// and calls by sessions that came from web identity federation
-/// (`sessionContext.webIdFederationData.federatedProvider`).
-static NEEDLES: LazyLock<Vec<Finder<'static>>> = LazyLock::new(|| {
-    [
-        "AssumeRoleWithWebIdentity",
-        "errorCode",
-        "federatedProvider",
-    ]
-    .iter()
-    .map(|n| Finder::new(n.as_bytes()).into_owned())
-    .collect()
-});
-static ACCESS_KEY: LazyLock<Finder<'static>> =
-    LazyLock::new(|| Finder::new(b"\"accessKeyId\"").into_owned());
-static EVENT_TIME: LazyLock<Finder<'static>> =
-    LazyLock::new(|| Finder::new(b"\"eventTime\"").into_owned());
 
 /// How much of a stream is looked at to tell its shape.
 const SNIFF_BYTES: usize = 64 * 1024;
@@ -304,8 +286,7 @@ fn on_unit(u: &Unit<'_>, form: Form, file: &Option<Text>, export: &mut Export) {
     export.events += 1;
     match form {
         Form::Records | Form::Lines | Form::Array => {
-            if !u.candidate {
-                index_quietly(u.bytes, export);
+            if !u.candidate && !export.full_parse && index_quietly(u.bytes, export).is_ok() {
                 return;
             }
             // The typed fast path; shapes it does not expect go through `Value`.
@@ -315,7 +296,11 @@ fn on_unit(u: &Unit<'_>, form: Form, file: &Option<Text>, export: &mut Export) {
             }
             match serde_json::from_slice::<Value>(u.bytes) {
                 Ok(v) => export.record(&v, locator(u, form, file)),
-                Err(e) => bad_event(export, u, form, file, &e.to_string()),
+                // Only an event that mentions what the diagnosis looks for is
+                // damage worth naming (`CloudTrailError::BadEvent`); others are
+                // skipped unparsed by the prefilter, so they are skipped here too.
+                Err(e) if u.candidate => bad_event(export, u, form, file, &e.to_string()),
+                Err(_) => {}
             }
         }
         Form::LookupEvents => {
@@ -375,36 +360,6 @@ fn note_unmapped(export: &mut Export, unmapped: Vec<String>) {
             export.unmapped.push(c);
         }
     }
-}
-
-/// Index the temporary access key of an event that is not parsed: the string after
-/// the first `"accessKeyId"` (in `userIdentity`, which CloudTrail writes before the
-/// request and response), and its `eventTime`.
-fn index_quietly(unit: &[u8], export: &mut Export) {
-    let Some(at) = ACCESS_KEY.find(unit) else {
-        return;
-    };
-    let Some(key) = string_after_colon(&unit[at + ACCESS_KEY.needle().len()..]) else {
-        return;
-    };
-    if !key.starts_with(b"ASIA") {
-        return;
-    }
-    let time = EVENT_TIME
-        .find(unit)
-        .and_then(|i| string_after_colon(&unit[i + EVENT_TIME.needle().len()..]))
-        .and_then(parse_time_text);
-    export.note_key(key, time, false);
-}
-
-fn string_after_colon(rest: &[u8]) -> Option<&[u8]> {
-    let rest = rest
-        .trim_ascii_start()
-        .strip_prefix(b":")?
-        .trim_ascii_start();
-    let rest = rest.strip_prefix(b"\"")?;
-    let end = memchr::memchr2(b'"', b'\\', rest)?;
-    (rest[end] == b'"').then(|| &rest[..end])
 }
 
 fn ingest_csv(
@@ -631,7 +586,15 @@ pub fn ingest_directory(root: &Path) -> Export {
 
 /// Read one export stream (plain or gzip) whole, in bounded memory.
 pub fn ingest_reader(reader: &mut dyn Read) -> Export {
-    let mut export = Export::default();
+    ingest_reader_with(reader, false)
+}
+
+/// [`ingest_reader`], parsing every event when `full_parse` (no prefilter).
+pub(crate) fn ingest_reader_with(reader: &mut dyn Read, full_parse: bool) -> Export {
+    let mut export = Export {
+        full_parse,
+        ..Export::default()
+    };
     if ingest_stream(reader, None, &mut export).is_err() {
         export.damage_push(CloudTrailError::Empty {
             what: "the input (its first bytes are not a CloudTrail export)".to_owned(),
