@@ -20,7 +20,7 @@ use super::scan::{End, READ_CHUNK, Splitter, Unit};
 use super::tabular::{CsvRecords, event_from_columns, event_from_lake_row};
 
 /// How much of a stream is looked at to tell its shape.
-const SNIFF_BYTES: usize = 64 * 1024;
+pub(crate) const SNIFF_BYTES: usize = 64 * 1024;
 
 /// Worker threads for a directory export (this tool's target is a 2-core runner).
 const WORKERS: usize = 2;
@@ -227,13 +227,39 @@ fn ingest_form(
         ingest_csv(reader, file, export, read_error);
         return;
     }
-    let depth = match form {
+    let report = ingest_part(reader, form, &file, export, 0, 0);
+    match report.end {
+        End::Clean => {}
+        End::InsideUnit { offset } => {
+            export.damage_push(CloudTrailError::Truncated { file, offset })
+        }
+        End::InsideContainer => export.damage_push(CloudTrailError::Unclosed { file }),
+        End::Read { offset, error } => export.damage_push(read_error(offset, &error)),
+    }
+}
+
+/// The depth of the values that are events in this form.
+pub(crate) fn unit_depth(form: Form) -> u32 {
+    match form {
         Form::Lines => 0,
         Form::Array => 1,
         _ => 2,
-    };
+    }
+}
+
+/// Split (part of) a JSON export into events and record them; the damage met on the
+/// way is recorded, how the stream ended is returned. `start_offset` and
+/// `start_lines` place a part that starts inside the file.
+pub(crate) fn ingest_part(
+    reader: &mut dyn Read,
+    form: Form,
+    file: &Option<Text>,
+    export: &mut Export,
+    start_offset: u64,
+    start_lines: u64,
+) -> super::scan::SplitReport {
     let splitter = Splitter {
-        depth,
+        depth: unit_depth(form),
         needles: if matches!(form, Form::Records | Form::Lines | Form::Array) {
             &NEEDLES
         } else {
@@ -241,8 +267,10 @@ fn ingest_form(
         },
         // Only JSON lines are located by line (`line 42`); the others by index.
         count_lines: form == Form::Lines,
+        start_offset,
+        start_lines,
     };
-    let report = splitter.run(reader, &mut |u| on_unit(u, form, &file, export));
+    let report = splitter.run(reader, &mut |u| on_unit(u, form, file, export));
     export.bytes += report.bytes;
     for (offset, length) in report.oversized.iter().copied() {
         export.damage_push(CloudTrailError::Oversized {
@@ -261,14 +289,7 @@ fn ingest_form(
             count: report.unbalanced_count,
         });
     }
-    match report.end {
-        End::Clean => {}
-        End::InsideUnit { offset } => {
-            export.damage_push(CloudTrailError::Truncated { file, offset })
-        }
-        End::InsideContainer => export.damage_push(CloudTrailError::Unclosed { file }),
-        End::Read { offset, error } => export.damage_push(read_error(offset, &error)),
-    }
+    report
 }
 
 fn locator(u: &Unit<'_>, form: Form, file: &Option<Text>) -> Locator {

@@ -244,7 +244,7 @@ fn value_end(b: &[u8], i: usize) -> Result<usize, Unsure> {
 #[cfg(test)]
 #[path = "../../../benches/support/generator.rs"]
 #[allow(dead_code)]
-mod generator;
+pub(crate) mod generator;
 
 #[cfg(test)]
 mod tests {
