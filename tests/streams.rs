@@ -4,6 +4,8 @@
 //! writer that is gone) and a process substitution (`<(cat export.json)`, which used to
 //! say "no CloudTrail event found").
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -14,7 +16,6 @@ use oidc_triage::evidence::{HEAD_BYTES, Input};
 use serde_json::Value;
 
 #[path = "../benches/support/generator.rs"]
-#[allow(dead_code)]
 mod generator;
 
 use generator::Shape;

@@ -129,6 +129,9 @@ fn string_value(unit: &[u8], (start, end): (usize, usize)) -> Result<Option<&[u8
     Ok((!s.is_empty() && s != b"null").then_some(s))
 }
 
+/// One field of an object: its key (raw bytes) and the span of its value.
+type Field<'a> = (&'a [u8], (usize, usize));
+
 /// The fields of one JSON object, walked without building anything: each key (raw
 /// bytes) and the span of its value.
 struct Fields<'a> {
@@ -151,7 +154,7 @@ impl<'a> Fields<'a> {
         })
     }
 
-    fn next_field(&mut self) -> Result<Option<(&'a [u8], (usize, usize))>, Unsure> {
+    fn next_field(&mut self) -> Result<Option<Field<'a>>, Unsure> {
         let b = self.b;
         let mut i = ws(b, self.i);
         match b.get(i) {
@@ -243,7 +246,6 @@ fn value_end(b: &[u8], i: usize) -> Result<usize, Unsure> {
 
 #[cfg(test)]
 #[path = "../../../benches/support/generator.rs"]
-#[allow(dead_code)]
 pub(crate) mod generator;
 
 #[cfg(test)]
