@@ -153,10 +153,10 @@ else
         local start end
         local t0 c0 c1
         start="$(date +%s%N)"
-        c0="$(awk '{print $14+$15+$16+$17}' /proc/$$/stat)"
+        c0="$(awk '{print $14+$15+$16+$17}' /proc/$BASHPID/stat)"
         for _ in $(seq "$RUNS_DECODE"); do "$@" >/dev/null 2>&1 || true; done
         end="$(date +%s%N)"
-        c1="$(awk '{print $14+$15+$16+$17}' /proc/$$/stat)"
+        c1="$(awk '{print $14+$15+$16+$17}' /proc/$BASHPID/stat)"
         awk -v s="$start" -v e="$end" -v n="$RUNS_DECODE" -v c="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" \
             'BEGIN { printf "%.3f ms wall, %.3f ms cpu", (e - s) / 1e6 / n, c * 1000 / hz / n }'
     }
