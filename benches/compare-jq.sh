@@ -151,12 +151,12 @@ if command -v hyperfine >/dev/null 2>&1; then
 else
     loop() { # CMD… → mean ms per process, wall and cpu
         local start end
-        local t0 c0 c1
+        local c0 c1 me="$BASHPID"
         start="$(date +%s%N)"
-        c0="$(awk '{print $14+$15+$16+$17}' /proc/$BASHPID/stat)"
+        c0="$(awk '{print $14+$15+$16+$17}' "/proc/$me/stat")"
         for _ in $(seq "$RUNS_DECODE"); do "$@" >/dev/null 2>&1 || true; done
         end="$(date +%s%N)"
-        c1="$(awk '{print $14+$15+$16+$17}' /proc/$BASHPID/stat)"
+        c1="$(awk '{print $14+$15+$16+$17}' "/proc/$me/stat")"
         awk -v s="$start" -v e="$end" -v n="$RUNS_DECODE" -v c="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" \
             'BEGIN { printf "%.3f ms wall, %.3f ms cpu", (e - s) / 1e6 / n, c * 1000 / hz / n }'
     }
