@@ -10,15 +10,31 @@
 #                                              finds the web identity exchanges, builds
 #                                              the per-role summary, diagnoses)
 # and prints wall-clock MB/s, CPU MB/s (user+sys: fair on a busy machine), the ratio
-# to jq, and peak RSS (from /usr/bin/time -v when available).
+# to jq, and peak RSS (from /usr/bin/time -v when available). CPU MB/s is per core
+# of CPU time; on a large file both cores work, so wall MB/s can exceed it.
 #
-# Usage: benches/compare-jq.sh [MIB] [RUNS]     (defaults: 100 MiB, best of 3)
-# Env:   KEEP=1 keeps the temporary directory.
+# Then, in the same run:
+#   - the Records export gzip-compressed: `gzip -dc FILE >/dev/null` against
+#     `diagnose FILE` (the target: at least 90% of gzip's speed);
+#   - one `decode` process against one `jwt decode` (jwt-cli, installed with
+#     `cargo install jwt-cli` when missing) on the sample token, each run RUNS_DECODE
+#     times (hyperfine when installed, else a loop; mean per process).
+#
+# Usage: benches/compare-jq.sh [MIB…] [RUNS]   (defaults: 100 1024, best of 3; a last
+#        argument under 10 is the number of runs)
+# Env:   NO_BUILD=1 uses the release binaries as they are; KEEP=1 keeps the temporary directory; JQ_MAX_MIB (default 100): jq and jaq
+#        run only on sizes up to it (jq takes minutes a GiB); RUNS_DECODE (default 300).
 
 set -euo pipefail
 
-MIB="${1:-100}"
-RUNS="${2:-3}"
+SIZES=()
+RUNS=3
+for a in "$@"; do
+    if (( a < 10 )); then RUNS="$a"; else SIZES+=("$a"); fi
+done
+(( ${#SIZES[@]} )) || SIZES=(100 1024)
+JQ_MAX_MIB="${JQ_MAX_MIB:-100}"
+RUNS_DECODE="${RUNS_DECODE:-300}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/ct-compare.XXXXXX")"
 if [[ "${KEEP:-0}" != 1 ]]; then
@@ -28,15 +44,15 @@ else
 fi
 
 cd "$ROOT"
-echo "building (release)…" >&2
-cargo build --release --quiet --bin oidc-triage --example gen-cloudtrail
+if [[ "${NO_BUILD:-0}" != 1 ]]; then
+    echo "building (release)…" >&2
+    cargo build --release --quiet --bin oidc-triage --example gen-cloudtrail
+fi
 TARGET_DIR="$(cargo metadata --format-version 1 --no-deps 2>/dev/null | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
 TARGET_DIR="${TARGET_DIR:-$ROOT/target}"
 TRIAGE="$TARGET_DIR/release/oidc-triage"
 GEN="$TARGET_DIR/release/examples/gen-cloudtrail"
 
-"$GEN" --shape lines --mib "$MIB" "$TMP/export.jsonl"
-"$GEN" --shape records --mib "$MIB" "$TMP/export.json"
 
 GNU_TIME=""
 if [[ -x /usr/bin/time ]] && /usr/bin/time -v true >/dev/null 2>&1; then
@@ -93,14 +109,62 @@ row() { # TOOL SHAPE FILE BASELINE_WALL CMD…
 
 echo
 printf '%-12s %-8s %10s %13s %18s %14s %13s\n' tool shape wall throughput "cpu throughput" speed "peak RSS"
-for shape in lines records; do
-    if [[ "$shape" == lines ]]; then file="$TMP/export.jsonl"; jqf="$FILTER"; else file="$TMP/export.json"; jqf=".Records[] | $FILTER"; fi
-    row jq "$shape" "$file" "" jq -c "$jqf" "$file"
-    jq_wall="$LAST_WALL"
-    if command -v jaq >/dev/null 2>&1; then
-        row jaq "$shape" "$file" "$jq_wall" jaq -c "$jqf" "$file"
-    fi
-    row oidc-triage "$shape" "$file" "$jq_wall" "$TRIAGE" diagnose --format json "$file"
+for MIB in "${SIZES[@]}"; do
+    "$GEN" --shape lines --mib "$MIB" "$TMP/export.jsonl" 2>/dev/null
+    "$GEN" --shape records --mib "$MIB" "$TMP/export.json" 2>/dev/null
+    echo "-- ${MIB} MiB"
+    for shape in lines records; do
+        if [[ "$shape" == lines ]]; then file="$TMP/export.jsonl"; jqf="$FILTER"; else file="$TMP/export.json"; jqf=".Records[] | $FILTER"; fi
+        jq_wall=""
+        if (( MIB <= JQ_MAX_MIB )); then
+            row jq "$shape" "$file" "" jq -c "$jqf" "$file"
+            jq_wall="$LAST_WALL"
+            if command -v jaq >/dev/null 2>&1; then
+                row jaq "$shape" "$file" "$jq_wall" jaq -c "$jqf" "$file"
+            fi
+        fi
+        row oidc-triage "$shape" "$file" "$jq_wall" "$TRIAGE" diagnose --format json "$file"
+    done
+    rm -f "$TMP/export.jsonl"
+    gzip -c "$TMP/export.json" >"$TMP/export.json.gz"
+    rm -f "$TMP/export.json"
+    # Throughput over the compressed file's size, the same for both.
+    row "gzip -dc" gz "$TMP/export.json.gz" "" gzip -dc "$TMP/export.json.gz"
+    gz_wall="$LAST_WALL"
+    row oidc-triage gz "$TMP/export.json.gz" "" "$TRIAGE" diagnose --format json "$TMP/export.json.gz"
+    awk -v g="$gz_wall" -v t="$LAST_WALL" 'BEGIN { printf "   .json.gz: oidc-triage at %.0f%% of gzip -dc (wall)\n", (t > 0 ? 100 * g / t : 0) }'
+    rm -f "$TMP/export.json.gz"
 done
+
+echo
+echo "-- decode: one process, mean of $RUNS_DECODE"
+if ! command -v jwt >/dev/null 2>&1; then
+    echo "installing jwt-cli (cargo install jwt-cli)…" >&2
+    cargo install --quiet jwt-cli >&2 || true
+fi
+TOKEN="$(sed -n 's/.*"value":"\([^"]*\)".*/\1/p' "$ROOT/assets/sample/id-token.json")"
+printf '%s' "$TOKEN" >"$TMP/token.jwt"
+if command -v hyperfine >/dev/null 2>&1; then
+    cmds=("$TRIAGE decode $TOKEN")
+    command -v jwt >/dev/null 2>&1 && cmds+=("jwt decode $TOKEN")
+    hyperfine -N --warmup 20 --runs "$RUNS_DECODE" "${cmds[@]}" 2>/dev/null | grep -E 'Time|±|decode' || true
+else
+    loop() { # CMD… → mean ms per process, wall and cpu
+        local start end
+        local c0 c1 me="$BASHPID"
+        start="$(date +%s%N)"
+        c0="$(awk '{print $14+$15+$16+$17}' "/proc/$me/stat")"
+        for _ in $(seq "$RUNS_DECODE"); do "$@" >/dev/null 2>&1 || true; done
+        end="$(date +%s%N)"
+        c1="$(awk '{print $14+$15+$16+$17}' "/proc/$me/stat")"
+        awk -v s="$start" -v e="$end" -v n="$RUNS_DECODE" -v c="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" \
+            'BEGIN { printf "%.3f ms wall, %.3f ms cpu", (e - s) / 1e6 / n, c * 1000 / hz / n }'
+    }
+    echo "oidc-triage decode: $(loop "$TRIAGE" decode "$TOKEN")"
+    if command -v jwt >/dev/null 2>&1; then
+        echo "jwt decode:         $(loop jwt decode "$TOKEN")"
+    fi
+    echo "/bin/true:          $(loop /bin/true)"
+fi
 echo
 echo "machine: $(nproc) core(s), load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?'); jq $(jq --version 2>/dev/null || echo '?')$(command -v jaq >/dev/null 2>&1 && echo ", $(jaq --version)")"

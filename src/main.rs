@@ -26,12 +26,11 @@ fn main() -> ExitCode {
         #[cfg(feature = "tui")]
         Some(cli::Command::Practice(args)) => run_practice(&args, stdout_is_terminal),
         Some(command) => {
-            let (mut stdout, mut stderr, mut stdin) =
-                (io::stdout().lock(), io::stderr().lock(), io::stdin().lock());
+            let (mut stdout, mut stderr) = (io::stdout().lock(), io::stderr().lock());
             let mut streams = Streams {
                 stdout: &mut stdout,
                 stderr: &mut stderr,
-                stdin: &mut stdin,
+                stdin: Box::new(io::stdin()),
                 stdin_is_terminal,
                 stdout_is_terminal,
                 no_color,

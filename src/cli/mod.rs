@@ -44,7 +44,9 @@ pub enum Exit {
 pub struct Streams<'a> {
     pub stdout: &'a mut dyn Write,
     pub stderr: &'a mut dyn Write,
-    pub stdin: &'a mut dyn Read,
+    /// Owned, so that `diagnose -` can stream a log export past its head after
+    /// this borrow of the other streams ends (see `Input::from_stream`).
+    pub stdin: Box<dyn Read + Send>,
     pub stdin_is_terminal: bool,
     pub stdout_is_terminal: bool,
     /// `NO_COLOR` is set and not empty (<https://no-color.org>).
@@ -315,7 +317,13 @@ fn diagnose(args: &DiagnoseArgs, config: &config::Config, streams: &mut Streams<
     let mut inputs = Vec::new();
     let mut unreadable = Vec::new();
     for name in &args.inputs {
-        match read_input(name, &mut *streams.stdin) {
+        let read = if name == "-" {
+            let stdin = std::mem::replace(&mut streams.stdin, Box::new(std::io::empty()));
+            Input::from_stream("stdin", stdin)
+        } else {
+            read_input(name, &mut *streams.stdin)
+        };
+        match read {
             Ok(input) => inputs.push(input),
             Err(e) => unreadable.push(e.to_string()),
         }

@@ -1,8 +1,17 @@
 //! Inputs (what the user named or pasted) and artifacts (an input with its sniffed
 //! kind). Kinds are DESIGN.md's vocabulary; add one there before the code uses it.
+//!
+//! Memory stays bounded whatever the input: a log export (CloudTrail, GCP audit,
+//! Entra sign-ins) larger than [`HEAD_BYTES`] is never held whole, whether it is a
+//! file (re-opened by the source that reads it), standard input, a named pipe or a
+//! process substitution (`<(…)`): those can be read only once, so their unread rest
+//! waits in a [`OneShot`] for the one source that claims the export by its head.
+//! Other inputs are read whole, as the sources that parse them need.
 
+use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::{Serialize, Serializer};
 
@@ -30,7 +39,39 @@ pub enum Origin {
     Pasted,
     /// Shipped with the tool (the sample incident).
     Builtin,
+    /// A stream that can be read only once: standard input, a named pipe, a process
+    /// substitution. When the input is `truncated`, the rest after its head is here.
+    Stream(OneShot),
 }
+
+/// The unread rest of a once-only stream, handed to the first reader that asks.
+#[derive(Clone)]
+pub struct OneShot(Arc<Mutex<Option<Box<dyn Read + Send>>>>);
+
+impl OneShot {
+    fn new(rest: Option<Box<dyn Read + Send>>) -> OneShot {
+        OneShot(Arc::new(Mutex::new(rest)))
+    }
+
+    fn take(&self) -> Option<Box<dyn Read + Send>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
+}
+
+impl fmt::Debug for OneShot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OneShot")
+    }
+}
+
+/// Two inputs share a stream only when they are clones of one another.
+impl PartialEq for OneShot {
+    fn eq(&self, other: &OneShot) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for OneShot {}
 
 /// One input, as bytes: nothing is assumed about its encoding until it is sniffed.
 #[derive(Clone, Debug)]
@@ -40,7 +81,8 @@ pub struct Input {
     /// The content, or only its first [`HEAD_BYTES`] when `truncated`.
     pub bytes: Vec<u8>,
     pub origin: Origin,
-    /// The whole size in bytes (0 for a directory).
+    /// The whole size in bytes (0 for a directory; for a stream read past its head,
+    /// only the head's, as the rest is not known until it is read).
     pub size: u64,
     /// True when `bytes` is only the head of a large file: stream the rest with
     /// [`Input::open`].
@@ -97,12 +139,25 @@ impl Input {
             });
         }
         let file = std::fs::File::open(path).map_err(io)?;
-        let (bytes, truncated) = if meta.len() > STREAM_THRESHOLD {
+        if !meta.is_file() {
+            // A named pipe or `<(…)`: opening it again would wait for a writer that is
+            // gone, so it is read once, like standard input.
+            return Input::from_stream(&name, Box::new(file));
+        }
+        let (bytes, truncated) = if meta.len() > HEAD_BYTES as u64 {
             let mut head = Vec::with_capacity(HEAD_BYTES);
-            file.take(HEAD_BYTES as u64)
+            let mut file = file;
+            (&mut file)
+                .take(HEAD_BYTES as u64)
                 .read_to_end(&mut head)
                 .map_err(io)?;
-            (head, true)
+            if meta.len() > STREAM_THRESHOLD || is_streamed_export(&head) {
+                (head, true)
+            } else {
+                let rest = read_limited(file, &name)?;
+                head.extend_from_slice(&rest);
+                (head, false)
+            }
         } else {
             (read_limited(file, &name)?, false)
         };
@@ -111,6 +166,43 @@ impl Input {
             bytes,
             origin: Origin::File(path.to_owned()),
             size: meta.len(),
+            truncated,
+        })
+    }
+
+    /// Read a once-only stream (standard input, a pipe): its head, then either the
+    /// rest whole (up to [`MAX_INPUT_BYTES`]), or, when the head is a log export,
+    /// nothing more yet: the source that reads the export streams the rest.
+    pub fn from_stream(name: &str, mut reader: Box<dyn Read + Send>) -> Result<Input, InputError> {
+        let io = |source| InputError::Io {
+            name: name.to_owned(),
+            source,
+        };
+        let mut bytes = Vec::with_capacity(HEAD_BYTES);
+        (&mut reader)
+            .take(HEAD_BYTES as u64)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        let (rest, truncated) = if bytes.len() < HEAD_BYTES {
+            (None, false)
+        } else if is_streamed_export(&bytes) {
+            (Some(reader), true)
+        } else {
+            let rest = read_limited(reader.take(MAX_INPUT_BYTES - HEAD_BYTES as u64 + 1), name)?;
+            bytes.extend_from_slice(&rest);
+            if bytes.len() as u64 > MAX_INPUT_BYTES {
+                return Err(InputError::TooLarge {
+                    name: name.to_owned(),
+                    limit: MAX_INPUT_BYTES,
+                });
+            }
+            (None, false)
+        };
+        Ok(Input {
+            name: name.to_owned(),
+            size: bytes.len() as u64,
+            bytes,
+            origin: Origin::Stream(OneShot::new(rest)),
             truncated,
         })
     }
@@ -152,6 +244,15 @@ impl Input {
                 "{} is a directory",
                 path.display()
             ))),
+            Origin::Stream(rest) if self.truncated => match rest.take() {
+                Some(rest) => Ok(super::meter::metered(
+                    super::meter::current(),
+                    self.bytes.as_slice().chain(rest),
+                )),
+                None => Err(std::io::Error::other(
+                    "the stream was already read past its head (a stream can be read only once)",
+                )),
+            },
             // Counted too, so a large paste shows its progress.
             _ => Ok(super::meter::metered(
                 super::meter::current(),
@@ -159,6 +260,19 @@ impl Input {
             )),
         }
     }
+}
+
+/// Whether a head is the start of a log export that its source reads as a stream
+/// (so the input is not held whole): CloudTrail (plain or gzip), Cloud Audit Logs,
+/// Entra sign-ins.
+fn is_streamed_export(head: &[u8]) -> bool {
+    use super::cloudtrail;
+    let cloudtrail = if cloudtrail::is_gzip(head) {
+        cloudtrail::gunzip_head(head).is_ok_and(|h| cloudtrail::sniff(&h).is_some())
+    } else {
+        cloudtrail::sniff(head).is_some()
+    };
+    cloudtrail || super::gcp_audit::sniff(head) || super::azure_signin::sniff(head)
 }
 
 fn read_limited(reader: impl Read, name: &str) -> Result<Vec<u8>, InputError> {

@@ -33,7 +33,7 @@ use std::io::Read;
 use record::{Code, SignIn, SignInKind, code_info, is_signin_record, read_signins};
 use serde_json::Value;
 
-use super::gcp_audit::stream::{ReadStats, RecordWords, Records, StreamError};
+use super::gcp_audit::stream::{KeepBudget, ReadStats, RecordWords, Records, StreamError};
 use super::{
     ArtifactKind, EvidenceSource, Input, LoadedArtifact, Observations, Origin, Recognition,
     SharedFacts,
@@ -164,12 +164,13 @@ impl AzureSigninLog {
         let mut signins = Vec::new();
         let mut stats = ReadStats::default();
         let mut beyond_cap = 0;
-        let (damage, first_invalid) = records.read_values(&mut stats, |value, locator| {
+        let mut budget = KeepBudget::new(MAX_KEPT);
+        let (damage, first_invalid) = records.read_values(&mut stats, |value, locator, size| {
             for signin in read_signins(&value, &locator) {
-                if signins.len() >= MAX_KEPT {
-                    beyond_cap += 1;
-                } else {
+                if budget.admit(size) {
                     signins.push(signin);
+                } else {
+                    beyond_cap += 1;
                 }
             }
         });
@@ -273,7 +274,7 @@ impl LoadedArtifact for AzureSigninLog {
                 kept: "sign-ins",
                 name_first_oversized: false,
             },
-            MAX_KEPT,
+            self.signins.len(),
         ));
         Some(parts.join("; "))
     }

@@ -34,6 +34,8 @@
 mod event;
 mod export;
 mod ingest;
+mod parallel;
+mod prefilter;
 mod scan;
 mod tabular;
 mod verdict;
@@ -42,6 +44,7 @@ use std::borrow::Cow;
 
 pub use event::Form;
 pub use export::{CloudTrailError, Export};
+pub(crate) use ingest::{gunzip_head, is_gzip};
 pub use ingest::{ingest_directory, ingest_reader, sniff};
 
 use super::{
@@ -79,6 +82,16 @@ impl EvidenceSource for CloudTrailSource {
                 let broken_gzip = gzip && head.is_empty();
                 if !broken_gzip && sniff(&head).is_none() {
                     return Recognition::NotMine;
+                }
+                // A large plain file is read by both cores when it can be cut.
+                let parallel = match &input.origin {
+                    Origin::File(path) if input.size >= parallel::PARALLEL_MIN => {
+                        parallel::ingest_file(path)
+                    }
+                    _ => None,
+                };
+                if let Some(export) = parallel {
+                    return loaded(export);
                 }
                 match input.open() {
                     Ok(mut reader) => ingest_reader(&mut reader),

@@ -35,7 +35,7 @@ use crate::evidence::logs::{Anchor, next, show, within_filters};
 use crate::text::command::shell_word;
 use entry::{AuditEntry, EntryKind, read_entry, subject_of};
 use serde_json::Value;
-use stream::{ReadStats, RecordWords, Records, StreamError};
+use stream::{KeepBudget, ReadStats, RecordWords, Records, StreamError};
 
 use super::{
     ArtifactKind, EvidenceSource, Input, LoadedArtifact, Observations, Origin, Recognition,
@@ -156,11 +156,12 @@ impl GcpAuditLog {
         let mut entries = Vec::new();
         let mut stats = ReadStats::default();
         let (mut other_entries, mut beyond_cap) = (0, 0);
-        let (damage, first_invalid) = records.read_values(&mut stats, |value, locator| {
+        let mut budget = KeepBudget::new(MAX_KEPT);
+        let (damage, first_invalid) = records.read_values(&mut stats, |value, locator, size| {
             match read_entry(&value, locator) {
                 None => other_entries += 1,
-                Some(_) if entries.len() >= MAX_KEPT => beyond_cap += 1,
-                Some(entry) => entries.push(entry),
+                Some(entry) if budget.admit(size) => entries.push(entry),
+                Some(_) => beyond_cap += 1,
             }
         });
         stats.beyond_cap = beyond_cap;
@@ -255,7 +256,7 @@ impl LoadedArtifact for GcpAuditLog {
                 kept: "entries",
                 name_first_oversized: true,
             },
-            MAX_KEPT,
+            self.entries.len(),
         ));
         Some(parts.join("; "))
     }

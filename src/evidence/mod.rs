@@ -23,7 +23,7 @@ use std::error::Error;
 use std::sync::Arc;
 
 pub use artifact::{
-    ArtifactKind, ArtifactSummary, HEAD_BYTES, Input, InputError, MAX_INPUT_BYTES, Origin,
+    ArtifactKind, ArtifactSummary, HEAD_BYTES, Input, InputError, MAX_INPUT_BYTES, OneShot, Origin,
     STREAM_THRESHOLD,
 };
 

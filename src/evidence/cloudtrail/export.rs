@@ -234,6 +234,8 @@ pub struct Export {
     pub(crate) events: u64,
     /// Events parsed in full (candidates).
     pub(crate) parsed: u64,
+    /// Parse every event, prefilter off (the reference the prefilter is tested against).
+    pub(crate) full_parse: bool,
     pub(crate) attempts: Vec<Attempt>,
     pub(crate) attempts_seen: u64,
     pub(crate) calls: Vec<SessionCall>,

@@ -9,36 +9,18 @@
 use std::io::{self, BufRead, BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use memchr::memmem::Finder;
 use serde_json::{Value, json};
 
-use super::event::{Form, Locator, RawEvent, Text, parse_time_text, text};
+use super::event::{Form, Locator, RawEvent, Text, text};
 use super::export::{CloudTrailError, Export};
+use super::prefilter::{NEEDLES, index_quietly};
 use super::scan::{End, READ_CHUNK, Splitter, Unit};
 use super::tabular::{CsvRecords, event_from_columns, event_from_lake_row};
 
-/// What marks an event worth parsing: the web identity exchange itself, any error,
-/// and calls by sessions that came from web identity federation
-/// (`sessionContext.webIdFederationData.federatedProvider`).
-static NEEDLES: LazyLock<Vec<Finder<'static>>> = LazyLock::new(|| {
-    [
-        "AssumeRoleWithWebIdentity",
-        "errorCode",
-        "federatedProvider",
-    ]
-    .iter()
-    .map(|n| Finder::new(n.as_bytes()).into_owned())
-    .collect()
-});
-static ACCESS_KEY: LazyLock<Finder<'static>> =
-    LazyLock::new(|| Finder::new(b"\"accessKeyId\"").into_owned());
-static EVENT_TIME: LazyLock<Finder<'static>> =
-    LazyLock::new(|| Finder::new(b"\"eventTime\"").into_owned());
-
 /// How much of a stream is looked at to tell its shape.
-const SNIFF_BYTES: usize = 64 * 1024;
+pub(crate) const SNIFF_BYTES: usize = 64 * 1024;
 
 /// Worker threads for a directory export (this tool's target is a 2-core runner).
 const WORKERS: usize = 2;
@@ -245,13 +227,39 @@ fn ingest_form(
         ingest_csv(reader, file, export, read_error);
         return;
     }
-    let depth = match form {
+    let report = ingest_part(reader, form, &file, export, 0, 0);
+    match report.end {
+        End::Clean => {}
+        End::InsideUnit { offset } => {
+            export.damage_push(CloudTrailError::Truncated { file, offset })
+        }
+        End::InsideContainer => export.damage_push(CloudTrailError::Unclosed { file }),
+        End::Read { offset, error } => export.damage_push(read_error(offset, &error)),
+    }
+}
+
+/// The depth of the values that are events in this form.
+pub(crate) fn unit_depth(form: Form) -> u32 {
+    match form {
         Form::Lines => 0,
         Form::Array => 1,
         _ => 2,
-    };
+    }
+}
+
+/// Split (part of) a JSON export into events and record them; the damage met on the
+/// way is recorded, how the stream ended is returned. `start_offset` and
+/// `start_lines` place a part that starts inside the file.
+pub(crate) fn ingest_part(
+    reader: &mut dyn Read,
+    form: Form,
+    file: &Option<Text>,
+    export: &mut Export,
+    start_offset: u64,
+    start_lines: u64,
+) -> super::scan::SplitReport {
     let splitter = Splitter {
-        depth,
+        depth: unit_depth(form),
         needles: if matches!(form, Form::Records | Form::Lines | Form::Array) {
             &NEEDLES
         } else {
@@ -259,8 +267,10 @@ fn ingest_form(
         },
         // Only JSON lines are located by line (`line 42`); the others by index.
         count_lines: form == Form::Lines,
+        start_offset,
+        start_lines,
     };
-    let report = splitter.run(reader, &mut |u| on_unit(u, form, &file, export));
+    let report = splitter.run(reader, &mut |u| on_unit(u, form, file, export));
     export.bytes += report.bytes;
     for (offset, length) in report.oversized.iter().copied() {
         export.damage_push(CloudTrailError::Oversized {
@@ -279,14 +289,7 @@ fn ingest_form(
             count: report.unbalanced_count,
         });
     }
-    match report.end {
-        End::Clean => {}
-        End::InsideUnit { offset } => {
-            export.damage_push(CloudTrailError::Truncated { file, offset })
-        }
-        End::InsideContainer => export.damage_push(CloudTrailError::Unclosed { file }),
-        End::Read { offset, error } => export.damage_push(read_error(offset, &error)),
-    }
+    report
 }
 
 fn locator(u: &Unit<'_>, form: Form, file: &Option<Text>) -> Locator {
@@ -304,8 +307,7 @@ fn on_unit(u: &Unit<'_>, form: Form, file: &Option<Text>, export: &mut Export) {
     export.events += 1;
     match form {
         Form::Records | Form::Lines | Form::Array => {
-            if !u.candidate {
-                index_quietly(u.bytes, export);
+            if !u.candidate && !export.full_parse && index_quietly(u.bytes, export).is_ok() {
                 return;
             }
             // The typed fast path; shapes it does not expect go through `Value`.
@@ -315,7 +317,11 @@ fn on_unit(u: &Unit<'_>, form: Form, file: &Option<Text>, export: &mut Export) {
             }
             match serde_json::from_slice::<Value>(u.bytes) {
                 Ok(v) => export.record(&v, locator(u, form, file)),
-                Err(e) => bad_event(export, u, form, file, &e.to_string()),
+                // Only an event that mentions what the diagnosis looks for is
+                // damage worth naming (`CloudTrailError::BadEvent`); others are
+                // skipped unparsed by the prefilter, so they are skipped here too.
+                Err(e) if u.candidate => bad_event(export, u, form, file, &e.to_string()),
+                Err(_) => {}
             }
         }
         Form::LookupEvents => {
@@ -375,36 +381,6 @@ fn note_unmapped(export: &mut Export, unmapped: Vec<String>) {
             export.unmapped.push(c);
         }
     }
-}
-
-/// Index the temporary access key of an event that is not parsed: the string after
-/// the first `"accessKeyId"` (in `userIdentity`, which CloudTrail writes before the
-/// request and response), and its `eventTime`.
-fn index_quietly(unit: &[u8], export: &mut Export) {
-    let Some(at) = ACCESS_KEY.find(unit) else {
-        return;
-    };
-    let Some(key) = string_after_colon(&unit[at + ACCESS_KEY.needle().len()..]) else {
-        return;
-    };
-    if !key.starts_with(b"ASIA") {
-        return;
-    }
-    let time = EVENT_TIME
-        .find(unit)
-        .and_then(|i| string_after_colon(&unit[i + EVENT_TIME.needle().len()..]))
-        .and_then(parse_time_text);
-    export.note_key(key, time, false);
-}
-
-fn string_after_colon(rest: &[u8]) -> Option<&[u8]> {
-    let rest = rest
-        .trim_ascii_start()
-        .strip_prefix(b":")?
-        .trim_ascii_start();
-    let rest = rest.strip_prefix(b"\"")?;
-    let end = memchr::memchr2(b'"', b'\\', rest)?;
-    (rest[end] == b'"').then(|| &rest[..end])
 }
 
 fn ingest_csv(
@@ -631,7 +607,15 @@ pub fn ingest_directory(root: &Path) -> Export {
 
 /// Read one export stream (plain or gzip) whole, in bounded memory.
 pub fn ingest_reader(reader: &mut dyn Read) -> Export {
-    let mut export = Export::default();
+    ingest_reader_with(reader, false)
+}
+
+/// [`ingest_reader`], parsing every event when `full_parse` (no prefilter).
+pub(crate) fn ingest_reader_with(reader: &mut dyn Read, full_parse: bool) -> Export {
+    let mut export = Export {
+        full_parse,
+        ..Export::default()
+    };
     if ingest_stream(reader, None, &mut export).is_err() {
         export.damage_push(CloudTrailError::Empty {
             what: "the input (its first bytes are not a CloudTrail export)".to_owned(),

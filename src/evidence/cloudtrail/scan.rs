@@ -74,6 +74,12 @@ pub(crate) struct SplitReport {
     pub unbalanced: Vec<u64>,
     pub unbalanced_count: u64,
     pub end: End,
+    /// At the end of the input: nesting depth, inside a string, inside a value. A
+    /// reader of the first part of a split file checks that its part ended exactly
+    /// between two values.
+    pub final_depth: u32,
+    pub final_in_string: bool,
+    pub final_in_unit: bool,
 }
 
 const FIRST_FEW: usize = 4;
@@ -85,6 +91,10 @@ pub(crate) struct Splitter<'n> {
     pub needles: &'n [Finder<'static>],
     /// Count lines (for `line N` locators); costs one `memchr` pass.
     pub count_lines: bool,
+    /// Where the stream starts in the whole export: its byte offset and the newlines
+    /// before it (for the second part of a file split across workers).
+    pub start_offset: u64,
+    pub start_lines: u64,
 }
 
 /// The scanner's state between blocks and chunks.
@@ -122,13 +132,13 @@ impl Splitter<'_> {
             depth: 0,
             prev_escaped: 0,
             prev_in_string: 0,
-            base: 0,
+            base: self.start_offset,
             unit_start: None,
             oversized_start: None,
             ordinal: 0,
             unit_line: 1,
             count_lines: self.count_lines,
-            lines: 0,
+            lines: self.start_lines,
             line_cursor: 0,
             hits: Vec::new(),
             report: SplitReport {
@@ -139,6 +149,9 @@ impl Splitter<'_> {
                 unbalanced: Vec::new(),
                 unbalanced_count: 0,
                 end: End::Clean,
+                final_depth: 0,
+                final_in_string: false,
+                final_in_unit: false,
             },
         };
         let overlap = self
@@ -180,7 +193,7 @@ impl Splitter<'_> {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(error) => {
-                    st.report.bytes = st.base + filled as u64;
+                    st.report.bytes = st.base + filled as u64 - self.start_offset;
                     st.report.end = End::Read {
                         offset: st.base + filled as u64,
                         error,
@@ -230,7 +243,10 @@ impl Splitter<'_> {
             block[..filled - scanned].copy_from_slice(&buf[scanned..filled]);
             st.block(&block, &buf, scanned, on_unit);
         }
-        st.report.bytes = st.base + filled as u64;
+        st.report.bytes = st.base + filled as u64 - self.start_offset;
+        st.report.final_depth = st.depth;
+        st.report.final_in_string = st.prev_in_string != 0;
+        st.report.final_in_unit = st.unit_start.is_some() || st.oversized_start.is_some();
         st.report.end = if let Some(s) = st.unit_start {
             End::InsideUnit {
                 offset: st.base + s as u64,
@@ -393,6 +409,8 @@ mod tests {
             depth,
             needles: &finders,
             count_lines: true,
+            start_offset: 0,
+            start_lines: 0,
         };
         let mut units = Vec::new();
         let report = splitter.run(&mut &input[..], &mut |u| {
@@ -543,6 +561,8 @@ mod tests {
             depth: 0,
             needles: &[],
             count_lines: false,
+            start_offset: 0,
+            start_lines: 0,
         };
         let mut seen = Vec::new();
         let report = splitter.run(

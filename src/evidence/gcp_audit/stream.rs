@@ -597,6 +597,40 @@ impl<R: Read> Records<R> {
     }
 }
 
+/// Bytes of record JSON whose parsed form a log source keeps in detail; past it
+/// records are only counted. A kept entry takes about as much memory as its JSON, so
+/// this (with the splitter's own buffers) keeps a reader under its 64 MiB budget
+/// whatever the export's size (a count cap alone let 300 MB exports take 184 MiB).
+pub(crate) const MAX_KEPT_BYTES: u64 = 24 << 20;
+
+/// How many parsed records a source may still keep: a count and a byte budget.
+pub(crate) struct KeepBudget {
+    count: usize,
+    bytes: u64,
+}
+
+impl KeepBudget {
+    /// At most `count` records, and [`MAX_KEPT_BYTES`] of their JSON.
+    pub(crate) fn new(count: usize) -> KeepBudget {
+        KeepBudget {
+            count,
+            bytes: MAX_KEPT_BYTES,
+        }
+    }
+
+    /// Whether a record of `size` bytes may be kept (and, if so, count it).
+    pub(crate) fn admit(&mut self, size: u64) -> bool {
+        if self.count == 0 || self.bytes < size {
+            // Once one record is refused, so are all later ones: "the first N kept".
+            self.count = 0;
+            return false;
+        }
+        self.count -= 1;
+        self.bytes -= size;
+        true
+    }
+}
+
 /// What reading an export met, for its artifact note: records, the unreadable and
 /// oversized ones (with the first of each), those over the keep cap, the damage that
 /// ended the read, and non-JSON lines skipped. Both log sources keep these.
@@ -630,12 +664,12 @@ pub type FirstInvalid = Option<(String, String)>;
 
 impl<R: Read> Records<R> {
     /// Read every record to the end or to the damage, counting into `stats` and handing
-    /// each parsed JSON value with its locator to `each`. Returns the damage (which
+    /// each parsed JSON value with its locator and size in bytes to `each`. Returns the damage (which
     /// ended the read) and the first record that was not JSON.
     pub fn read_values(
         &mut self,
         stats: &mut ReadStats,
-        mut each: impl FnMut(Value, String),
+        mut each: impl FnMut(Value, String, u64),
     ) -> (Option<StreamError>, FirstInvalid) {
         let mut first_invalid = None;
         let damage = loop {
@@ -661,7 +695,7 @@ impl<R: Read> Records<R> {
                                 .get_or_insert_with(|| format!("{locator}: {reason}"));
                             first_invalid.get_or_insert((locator, reason));
                         }
-                        Ok(value) => each(value, locator),
+                        Ok(value) => each(value, locator, record.size),
                     }
                 }
             }
@@ -847,6 +881,21 @@ mod tests {
             assert_eq!(v["i"], i);
             assert_eq!(v["s"], "a\\b\"c");
         }
+    }
+
+    #[test]
+    fn the_keep_budget_stops_at_its_count_or_its_bytes_whichever_first() {
+        let mut by_count = KeepBudget::new(3);
+        assert_eq!(
+            (0..5).map(|_| by_count.admit(10)).collect::<Vec<_>>(),
+            [true, true, true, false, false]
+        );
+        let mut by_bytes = KeepBudget::new(usize::MAX);
+        let big = MAX_KEPT_BYTES / 2 + 1;
+        assert!(by_bytes.admit(big));
+        assert!(!by_bytes.admit(big));
+        // The first N are kept, never a later small one after a refusal.
+        assert!(!by_bytes.admit(1));
     }
 
     #[test]
