@@ -1,4 +1,4 @@
-//! The clock a diagnosis runs on, and how times are shown. DESIGN.md: checks use
+//! The clock a diagnosis runs on, and how times are shown. docs/design.md: checks use
 //! `--now` when given, else the time of the correlated runtime event, else the wall
 //! clock. Times are whole Unix seconds (JWT NumericDate) throughout the core.
 

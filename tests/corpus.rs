@@ -100,6 +100,20 @@ fn measure(cases: &[Case]) -> BTreeMap<(String, String), Tally> {
         let refused = !d.has_usable_input();
         let stage_ok = !refused && named_stage(&d) == Some(c.stage.as_str());
         let cause_ok = !refused && d.findings.iter().any(|f| f.id == c.cause);
+        // `CORPUS_CASES=1` lists the training cases one by one, to work on; held-out
+        // cases are never listed, so nothing is tuned on them.
+        if std::env::var_os("CORPUS_CASES").is_some() && c.split == "train" {
+            println!(
+                "{} {} {} want {}/{} got {:?} {:?}",
+                if stage_ok { "stage-ok" } else { "stage-NO" },
+                if cause_ok { "cause-ok" } else { "cause-NO" },
+                c.id,
+                c.stage,
+                c.cause,
+                named_stage(&d),
+                d.findings.iter().map(|f| f.id).collect::<Vec<_>>()
+            );
+        }
         for key in [
             (c.split.clone(), "all".to_owned()),
             (c.split.clone(), c.stage.clone()),

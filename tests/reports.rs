@@ -1,4 +1,4 @@
-//! Golden snapshots of the report contracts (DESIGN.md): the text report, the
+//! Golden snapshots of the report contracts (docs/design.md): the text report, the
 //! markdown RCA and the `oidc-triage/diagnosis/v1` JSON of the built-in scenarios,
 //! each at its own clock. A change to any cause, fix, next-evidence command or stage
 //! rule shows here as a reviewed diff, so moving knowledge between files cannot

@@ -1,5 +1,5 @@
 //! The engine: recognise inputs, let artifacts share facts, fix the clock, collect
-//! evidence, then compute each stage's status and `stopped_at` (DESIGN.md "Stage
+//! evidence, then compute each stage's status and `stopped_at` (docs/design.md "Stage
 //! status"): runtime beats static, the latest attempt decides, a silent stage before
 //! a passed one is implied, stages after a failure are not reached.
 

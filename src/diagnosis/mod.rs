@@ -1,4 +1,4 @@
-//! The diagnosis: per-stage verdicts computed from evidence exactly as DESIGN.md
+//! The diagnosis: per-stage verdicts computed from evidence exactly as docs/design.md
 //! defines them, the findings with cause and fix, and what to collect next. The words
 //! it speaks (stages, evidence, findings, the catalogue) are `vocabulary`'s, re-exported
 //! here for the layers above. Evidence arrives from `evidence` through one interface; this

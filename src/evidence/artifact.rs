@@ -1,5 +1,5 @@
 //! Inputs (what the user named or pasted) and artifacts (an input with its sniffed
-//! kind). Kinds are DESIGN.md's vocabulary; add one there before the code uses it.
+//! kind). Kinds are docs/design.md's vocabulary; add one there before the code uses it.
 //!
 //! Memory stays bounded whatever the input: a log export (CloudTrail, GCP audit,
 //! Entra sign-ins) larger than [`HEAD_BYTES`] is never held whole, whether it is a

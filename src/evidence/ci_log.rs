@@ -11,7 +11,7 @@
 //! Reading streams: a file over the in-memory limit is re-opened and read line by line
 //! (`lines`), with every line's escapes and carriage returns cleaned before matching
 //! and its original line number kept as the locator. Lines are matched against the
-//! message catalogue (`messages`, one entry per row of `reference/errors.md`), read for
+//! message catalogue (`messages`, one entry per row of `docs/reference/errors.md`), read for
 //! the step inputs, claims and tokens they print (`analysis`), and placed on the stages
 //! (`place`). `error_text` reuses the catalogue, the analysis and the placement for a
 //! bare error message pasted alone.

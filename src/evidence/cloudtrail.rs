@@ -21,7 +21,7 @@
 //! with AWS CloudTrail", <https://docs.aws.amazon.com/IAM/latest/UserGuide/cloudtrail-integration.html>);
 //! its error codes are the STS API's
 //! (<https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html>)
-//! with the messages in reference/errors.md. Calls whose `userIdentity` is the
+//! with the messages in docs/reference/errors.md. Calls whose `userIdentity` is the
 //! assumed-role session (by access key, or ARN within the session's lifetime) are the
 //! deploy. Key-fetch failures ("Couldn't retrieve verification key…") never reach
 //! CloudTrail (<https://repost.aws/knowledge-center/iam-sts-invalididentitytoken>).

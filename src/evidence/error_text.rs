@@ -3,7 +3,7 @@
 //! a few lines, no job log around them. It is placed exactly as the same line in a job
 //! log would be: the message catalogue, the analysis and the placement are the job log's
 //! (`ci_log::messages`, `ci_log::analysis`, `ci_log::place`; sources cited there, one
-//! entry per row of `reference/errors.md`).
+//! entry per row of `docs/reference/errors.md`).
 //!
 //! What it does not claim: anything a job log reader claims (job logs are tried first,
 //! and this checks again), JSON documents (trust policies, CloudTrail, claim sets and

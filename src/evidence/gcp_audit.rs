@@ -11,7 +11,7 @@
 //! redaction of denied read-only calls <https://cloud.google.com/logging/docs/audit#user-id> ,
 //! and the error texts of google-github-actions/auth `docs/TROUBLESHOOTING.md` and
 //! <https://cloud.google.com/iam/docs/troubleshooting-workload-identity-federation>
-//! (reference/errors.md, clouds.md).
+//! (docs/reference/errors.md, docs/reference/clouds.md).
 //!
 //! Stages: the STS `ExchangeToken` is the trust stage; IAM Credentials
 //! `GenerateAccessToken` (service account impersonation) is the role stage; later calls

@@ -103,7 +103,7 @@ pub struct SharedFacts {
     pub skew: i64,
 }
 
-/// Narrowing of one diagnosis to one path (DESIGN.md: an export with many roles or
+/// Narrowing of one diagnosis to one path (docs/design.md: an export with many roles or
 /// subjects is narrowed by the token, else by these, else to the most recent failure).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Filters {

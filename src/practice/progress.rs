@@ -1,7 +1,7 @@
 //! The progress file: per-scenario drill results and wrap-up scores, as JSON at
 //! `$XDG_DATA_HOME/oidc-triage/progress.json` (falling back to
 //! `$HOME/.local/share/oidc-triage/progress.json`). It is the only file the tool writes
-//! on its own (DESIGN.md "Secrets"), so it is written atomically — a temporary file in
+//! on its own (docs/design.md "Secrets"), so it is written atomically — a temporary file in
 //! the same directory, fsync, rename — and a file that does not parse is renamed aside
 //! (`progress.json.corrupt-<unix-ts>`) and reported as a [`ProgressWarning`]: losing a
 //! learner's streak is bad, crashing their session over it is worse.

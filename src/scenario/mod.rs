@@ -1,7 +1,7 @@
 //! Scenarios: real incidents as folders (`scenarios/<slug>/scenario.toml` plus the
 //! artifacts exactly as a user would paste them). Verification runs the same engine
 //! that triages real incidents on a scenario's artifacts, at the scenario's clock, and
-//! compares the diagnosis with what the scenario declares (DESIGN.md "Scenarios").
+//! compares the diagnosis with what the scenario declares (docs/design.md "Scenarios").
 
 mod builtin;
 

@@ -1,4 +1,4 @@
-//! The one catalogue of finding ids (DESIGN.md: lowercase, dot-separated, first segment
+//! The one catalogue of finding ids (docs/design.md: lowercase, dot-separated, first segment
 //! the stage, then the cloud or platform where specific, then the check). The ids,
 //! severities, risks and titles live in the knowledge files (`assets/knowledge/`);
 //! build.rs turns each into a [`Rule`] constant here, so a finding can only be made

@@ -1,4 +1,4 @@
-//! The vocabulary of a diagnosis (DESIGN.md): stages, evidence, findings, and the
+//! The vocabulary of a diagnosis (docs/design.md): stages, evidence, findings, and the
 //! per-stage verdicts. These types are the JSON contract `oidc-triage/diagnosis/v1`.
 
 use serde::Serialize;
@@ -110,7 +110,7 @@ pub enum Outcome {
 }
 
 /// Whether evidence records what happened or what a static evaluation predicts.
-/// Runtime beats static (DESIGN.md).
+/// Runtime beats static (docs/design.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Basis {
@@ -229,7 +229,7 @@ impl Risk {
     }
 }
 
-/// The verdict on the whole path (DESIGN.md "health"): it failed, it works, it works
+/// The verdict on the whole path (docs/design.md "health"): it failed, it works, it works
 /// but a trust rule lets the wrong jobs in too, or evidence stops before a verdict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -1,4 +1,4 @@
-//! The stage rules of DESIGN.md, one by one, on hand-made observations: runtime beats
+//! The stage rules of docs/design.md, one by one, on hand-made observations: runtime beats
 //! static, the latest attempt decides, a silent stage before a pass is inferred,
 //! stages after a failure are not reached, and `stopped_at`.
 

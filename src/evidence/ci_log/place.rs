@@ -1,7 +1,7 @@
 //! What a log (or a pasted error) proves, placed on the stages. Each catalogued line
 //! becomes runtime evidence at its line, timed when the log carries times; a failure
 //! becomes the finding its catalogue entry names. Within one artifact the latest
-//! attempt decides (DESIGN.md): a failure that a later success on the same or a later
+//! attempt decides (docs/design.md): a failure that a later success on the same or a later
 //! stage supersedes is kept as `info` ("superseded at line N"), and a success that a
 //! later failure on the same or an earlier stage supersedes likewise, so retries leave
 //! the stage as the last attempt left it. Order is by time when both lines carry one,

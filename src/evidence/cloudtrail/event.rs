@@ -699,7 +699,7 @@ pub(crate) fn is_session_expired(code: &str) -> bool {
 /// names it (`None` for errors the catalogue has no rule for: the evidence still
 /// fails the stage). Codes from the STS API reference
 /// (<https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html>)
-/// and the messages in reference/errors.md.
+/// and the messages in docs/reference/errors.md.
 pub(crate) fn classify_sts_error(code: &str, message: &str) -> (Stage, Option<Rule>) {
     let c = code.to_ascii_lowercase();
     let m = message.to_ascii_lowercase();

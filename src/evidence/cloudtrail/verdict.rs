@@ -1,4 +1,4 @@
-//! From an export to the stages: narrow it to one path (DESIGN.md "One diagnosis
+//! From an export to the stages: narrow it to one path (docs/design.md "One diagnosis
 //! covers one path"), then place the path's `AssumeRoleWithWebIdentity` attempts on
 //! the trust, role or token stage and the calls made by the resulting session on the
 //! audit stage, with the findings that name each failure and the commands that fetch
@@ -32,7 +32,7 @@ use crate::vocabulary::catalog::{
 use crate::vocabulary::knowledge::knowledge;
 use crate::vocabulary::{Evidence, Outcome, Severity, Stage};
 
-/// IAM accepts a token up to five minutes after its `exp` (reference/clouds.md, A2).
+/// IAM accepts a token up to five minutes after its `exp` (docs/reference/clouds.md, A2).
 const EXP_GRACE: i64 = 300;
 /// Default session length when the request does not say (STS default, 3600 s).
 const DEFAULT_SESSION: i64 = 3600;

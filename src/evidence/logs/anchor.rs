@@ -1,5 +1,5 @@
 //! The token a diagnosis is about, as far as a log can be matched with it (its `sub`,
-//! `iss`, `aud` and validity window, DESIGN.md "one diagnosis covers one path"), and
+//! `iss`, `aud` and validity window, docs/design.md "one diagnosis covers one path"), and
 //! the `--since/--until` window: what every log reader narrows its records with.
 
 use crate::evidence::SharedFacts;
