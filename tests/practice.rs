@@ -961,3 +961,27 @@ fn editing_a_policy_line_repairs_a_failing_scenario() {
     );
     assert!(repaired.stage(Stage::Trust).status == oidc_triage::vocabulary::StageStatus::Passed);
 }
+
+/// A progress file of gigabytes is never read whole: past the limit it is set aside,
+/// byte for byte, like any file that does not parse.
+#[test]
+fn a_huge_progress_file_is_set_aside_not_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("progress.json");
+    // Sparse: 2 GB on disk costs nothing, and reading it whole would.
+    let file = std::fs::File::create(&path).unwrap();
+    file.set_len(2_000_000_000).unwrap();
+    drop(file);
+    let (progress, warning) = ProgressStore::new(&path).load().unwrap();
+    assert_eq!(progress, Progress::default());
+    let Some(ProgressWarning::Corrupt {
+        moved_to: Some(aside),
+        message,
+        ..
+    }) = &warning
+    else {
+        panic!("expected the file set aside, got {warning:?}");
+    };
+    assert!(message.contains("larger than"), "{message}");
+    assert_eq!(std::fs::metadata(aside).unwrap().len(), 2_000_000_000);
+}

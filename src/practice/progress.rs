@@ -365,6 +365,9 @@ fn unix_now() -> u64 {
         .unwrap_or_default()
 }
 
+/// The largest progress file read (a real one is a few KiB).
+const MAX_PROGRESS_BYTES: u64 = 4 * 1024 * 1024;
+
 /// Where the progress file lives, and how it is read and written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProgressStore {
@@ -392,14 +395,30 @@ impl ProgressStore {
     /// is moved aside and reported; only an unreadable file (permissions, a directory
     /// in its place) is an error.
     pub fn load(&self) -> Result<(Progress, Option<ProgressWarning>), ProgressError> {
-        let bytes = match fs::read(&self.path) {
-            Ok(bytes) => bytes,
+        let file = match fs::File::open(&self.path) {
+            Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 return Ok((Progress::default(), None));
             }
             Err(e) => return Err(io_error(&self.path)(e)),
         };
-        match serde_json::from_slice::<Progress>(&bytes) {
+        // Bounded: a progress file is a few KiB; one of gigabytes is not ours to read
+        // whole (it is set aside like any other file that does not parse).
+        let mut bytes = Vec::new();
+        io::Read::read_to_end(
+            &mut io::Read::take(file, MAX_PROGRESS_BYTES + 1),
+            &mut bytes,
+        )
+        .map_err(io_error(&self.path))?;
+        let parsed = if bytes.len() as u64 > MAX_PROGRESS_BYTES {
+            Err(format!(
+                "larger than {} MiB: not a progress file",
+                MAX_PROGRESS_BYTES / (1024 * 1024)
+            ))
+        } else {
+            serde_json::from_slice::<Progress>(&bytes).map_err(|e| e.to_string())
+        };
+        match parsed {
             Ok(progress) => Ok((progress, None)),
             Err(e) => {
                 let aside = self.corrupt_path(unix_now());
@@ -409,7 +428,7 @@ impl ProgressStore {
                     Some(ProgressWarning::Corrupt {
                         path: self.path.clone(),
                         moved_to,
-                        message: e.to_string(),
+                        message: e,
                     }),
                 ))
             }
