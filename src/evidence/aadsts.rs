@@ -156,10 +156,10 @@ mod tests {
     fn a_code_added_in_the_knowledge_is_known_to_both_readers() {
         let c = code_info(90002);
         assert!(is_listed(90002) && c.closest);
-        assert_eq!(c.rule.id, "trust.azure.app-not-found");
+        assert_eq!(c.rule.id, "workflow.action-misconfigured");
         assert!(c.fix_for("0f1e").contains("--id 0f1e"));
         let line = "Error: AADSTS90002: Tenant 'contoso-typo' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.";
         let m = messages::classify(line).map(|m| (m.key, m.stage));
-        assert_eq!(m, Some(("azure.aadsts90002", Stage::Trust)));
+        assert_eq!(m, Some(("azure.aadsts90002", Stage::Workflow)));
     }
 }
