@@ -184,8 +184,8 @@ pub fn lint(args: &LintArgs, streams: &mut Streams<'_>) -> Exit {
     }
     let palette = streams.palette(args.common.color);
     let written = match args.format {
-        DecodeFormat::Text => write_text(&mut *streams.stdout, &report, palette),
-        DecodeFormat::Json => json::write_json(&mut *streams.stdout, &report),
+        DecodeFormat::Text => write_text(&mut streams.stdout, &report, palette),
+        DecodeFormat::Json => json::write_json(&mut streams.stdout, &report),
     };
     let exit = if report
         .max_risk

@@ -18,7 +18,7 @@ use oidc_triage::clock::Clock;
 use oidc_triage::diagnosis::{DiagnoseOptions, Diagnosis, StageStatus, diagnose_inputs};
 use oidc_triage::evidence::{Input, InputError};
 use oidc_triage::report::{Palette, json, markdown, text};
-use oidc_triage::text::escape_control;
+use oidc_triage::text::{GateWriter, escape_control};
 use oidc_triage::token::{Claims, Jwks, Provenance, Token, inspect_claims, inspect_token};
 
 /// Exit codes (DESIGN.md), the same for every command.
@@ -34,10 +34,15 @@ pub enum Exit {
     Incomplete = 3,
 }
 
+/// A process stream behind the output gate: the only kind of stream the commands get,
+/// so nothing they print can skip it.
+pub type Gated<'a> = GateWriter<Box<dyn Write + 'a>>;
+
 /// The process's streams and what main knows about them.
 pub struct Streams<'a> {
-    pub stdout: &'a mut dyn Write,
-    pub stderr: &'a mut dyn Write,
+    /// Styled: the report palette's colours pass the gate, nothing else does.
+    pub stdout: Gated<'a>,
+    pub stderr: Gated<'a>,
     pub stdin: &'a mut dyn Read,
     pub stdin_is_terminal: bool,
     pub stdout_is_terminal: bool,
@@ -102,12 +107,12 @@ pub fn run(command: Command, streams: &mut Streams<'_>) -> Exit {
         }
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "oidc-triage", streams.stdout);
+            clap_complete::generate(shell, &mut cmd, "oidc-triage", &mut streams.stdout);
             Exit::Ok
         }
         Command::Man => {
             let cmd = <Cli as clap::CommandFactory>::command();
-            match clap_mangen::Man::new(cmd).render(streams.stdout) {
+            match clap_mangen::Man::new(cmd).render(&mut streams.stdout) {
                 Ok(()) => Exit::Ok,
                 Err(e) => {
                     streams.error(&format!("cannot write the man page: {e}"));
@@ -176,8 +181,8 @@ fn decode(args: &DecodeArgs, streams: &mut Streams<'_>) -> Exit {
     };
     let palette = streams.palette(args.common.color);
     let written = match args.format {
-        DecodeFormat::Text => text::write_token_report(&mut *streams.stdout, &report, palette),
-        DecodeFormat::Json => json::write_json(&mut *streams.stdout, &report),
+        DecodeFormat::Text => text::write_token_report(&mut streams.stdout, &report, palette),
+        DecodeFormat::Json => json::write_json(&mut streams.stdout, &report),
     };
     let exit = if report.has_error() {
         Exit::Failure
@@ -265,9 +270,9 @@ fn diagnose(args: &DiagnoseArgs, streams: &mut Streams<'_>) -> Exit {
     }
     let palette = streams.palette(args.common.color);
     let written = match args.format {
-        OutputFormat::Text => text::write_diagnosis(&mut *streams.stdout, &diagnosis, palette),
-        OutputFormat::Json => json::write_json(&mut *streams.stdout, &diagnosis),
-        OutputFormat::Markdown => markdown::write_rca(&mut *streams.stdout, &diagnosis),
+        OutputFormat::Text => text::write_diagnosis(&mut streams.stdout, &diagnosis, palette),
+        OutputFormat::Json => json::write_json(&mut streams.stdout, &diagnosis),
+        OutputFormat::Markdown => markdown::write_rca(&mut streams.stdout, &diagnosis),
     };
     finish_output(written, diagnosis_exit(&diagnosis), streams)
 }
