@@ -329,6 +329,17 @@ fn header_findings(token: Option<&Token>, findings: &mut Vec<Finding>, from: &Pr
                 .with_evidence(Evidence::runtime(Stage::Token, Outcome::Info, from.artifact, "header.alg", format!("alg {shown}"))),
         );
     }
+    if let Some(crit) = token.header.get("crit") {
+        let crit = escape_control(&crit.to_string()).into_owned();
+        findings.push(
+            TOKEN_CRIT_HEADER
+                .finding(
+                    format!("the header marks extensions as critical (crit {crit}): a verifier that does not process them must reject the token (RFC 7515 §4.1.11), and no CI platform sets crit"),
+                    "use the token exactly as the CI platform issued it; this one was made or altered by another tool",
+                )
+                .with_evidence(Evidence::runtime(Stage::Token, Outcome::Info, from.artifact, "header.crit", format!("crit {crit}"))),
+        );
+    }
 }
 
 fn signature_findings(
@@ -365,6 +376,16 @@ fn signature_findings(
         )
     };
     match (signature.verified, signature.failure) {
+        // A JWKS was given, but the token must not count as verified (HMAC, `crit`):
+        // the warning findings of the header say why.
+        (None, _) if from.jwks_name.is_some() => findings.push(
+            TOKEN_SIGNATURE_UNCHECKED
+                .finding(
+                    escape_control(&signature.reason).into_owned(),
+                    "use the token exactly as the CI platform issued it, with the issuer's JWKS",
+                )
+                .with_evidence(evidence(Outcome::Info, "signature not verified")),
+        ),
         (None, _) => findings.push(
             TOKEN_SIGNATURE_UNCHECKED
                 .finding(

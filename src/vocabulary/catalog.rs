@@ -116,6 +116,10 @@ catalog! {
         "Unsigned token (alg none)";
     TOKEN_HMAC_SIGNED = "token.hmac-signed", Token, Warning, None,
         "HMAC-signed token";
+    /// RFC 7515 §4.1.11: a `crit` header names extensions a verifier must understand or
+    /// reject the token; this tool understands none, and no CI platform sets one.
+    TOKEN_CRIT_HEADER = "token.crit-header", Token, Warning, None,
+        "Token header has critical extensions (crit)";
     TOKEN_UNKNOWN_ISSUER = "token.unknown-issuer", Token, Info, None,
         "Issuer is not a known CI platform";
     TOKEN_DEFAULT_AUDIENCE = "token.github.default-audience", Token, Info, None,
