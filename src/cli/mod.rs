@@ -62,6 +62,8 @@ impl Streams<'_> {
 
     fn error(&mut self, message: &str) {
         let _ = writeln!(self.stderr, "oidc-triage: {}", escape_control(message));
+        // The gate buffers; an error shows now, before whatever comes next.
+        let _ = self.stderr.flush();
     }
 }
 
@@ -133,6 +135,7 @@ fn decode_input(args: &DecodeArgs, streams: &mut Streams<'_>) -> Result<Input, S
                     streams.stderr,
                     "Paste the token (or its JSON), then press Ctrl-D:"
                 );
+                let _ = streams.stderr.flush();
             }
             Input::from_reader("stdin", &mut *streams.stdin).map_err(|e| e.to_string())
         }
