@@ -502,3 +502,55 @@ fn perform(effect: Effect, worker: &Worker, clipboard: &mut Clipboard) -> Vec<Me
         }],
     }
 }
+
+#[cfg(test)]
+mod paste_tests {
+    use super::*;
+
+    fn key(c: char) -> Event {
+        Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+    }
+
+    fn app() -> App {
+        let inputs = crate::sample::sample_inputs();
+        let options = crate::sample::sample_options();
+        App::new(
+            crate::diagnosis::diagnose_inputs(&inputs, &options),
+            "sample",
+            inputs,
+            options,
+        )
+    }
+
+    #[test]
+    fn a_key_after_a_paste_end_marker_in_the_same_read_is_data() {
+        // The terminal's parser ends the paste at an `ESC[201~` inside it; the `q` that
+        // follows in the same read must not quit.
+        let events = [Event::Paste("eyJhbGciOi".to_owned()), key('q'), key('x')];
+        let messages = messages_for(&app(), &events);
+        assert!(
+            !messages.iter().any(|m| matches!(m, Message::Quit)),
+            "a key after the paste ran as a command"
+        );
+        assert!(matches!(&messages[..], [Message::Paste(t)] if t == "eyJhbGciOiqx"));
+    }
+
+    #[test]
+    fn a_key_in_its_own_read_is_still_a_command() {
+        assert!(matches!(
+            &messages_for(&app(), &[key('q')])[..],
+            [Message::Quit]
+        ));
+    }
+
+    #[test]
+    fn resize_after_a_paste_is_still_a_resize() {
+        let events = [
+            Event::Paste("x".to_owned()),
+            Event::Resize(100, 30),
+            key('q'),
+        ];
+        let out = coalesce_paste(&events);
+        assert!(matches!(&out[..], [Event::Paste(t), Event::Resize(100, 30)] if t == "xq"));
+    }
+}
