@@ -449,7 +449,7 @@ fn redact_loose_jwts(text: &str) -> Cow<'_, str> {
             || gap.as_str().contains("&period;");
         // Past anything but a dot, only something shaped like a signature: long and
         // mixed, so a word after a `header.payload` is not taken for one.
-        if !real_dot && !(sig_s.len() >= 16 && char_classes(sig_s) >= 2) {
+        if !(real_dot || (sig_s.len() >= 16 && char_classes(sig_s) >= 2)) {
             continue;
         }
         remember_secret(sig_s);
@@ -482,7 +482,7 @@ fn redact_high_entropy(text: &str) -> Cow<'_, str> {
     let mut i = 0;
     let mut changed = false;
     while i < bytes.len() {
-        if !is_b64(bytes[i]) && !(bytes[i] == b'\\' && bytes.get(i + 1) == Some(&b'/')) {
+        if !(is_b64(bytes[i]) || (bytes[i] == b'\\' && bytes.get(i + 1) == Some(&b'/'))) {
             i += 1;
             continue;
         }
