@@ -65,10 +65,16 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         )
     };
     [
-        // PEM private keys, multi-line or inline with literal `\n`; a block cut short
-        // (no END line) loses everything key-shaped after its BEGIN line.
+        // PEM private keys, multi-line or inline with literal `\n`, to their END line…
         rule(
-            r"(-----BEGIN [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----)(?:\\[nrt\x{fdd0}-\x{fdd2}]|\\\\|[\sA-Za-z0-9+/=:,\-])*?(?:-----END [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----|$|[^\sA-Za-z0-9+/=:,\\\-])",
+            r"(-----BEGIN [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----)(?:\\[nrt\x{fdd0}-\x{fdd2}]|\\\\|[\sA-Za-z0-9+/=:,\-])*?-----END [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----",
+            Keep::Prefix,
+        ),
+        // …and a block cut short (no END line) loses everything key-shaped after its
+        // BEGIN line, greedily: a lazy match stopped at the first odd character and
+        // left the rest showing (found by the `gate` fuzz target).
+        rule(
+            r"(-----BEGIN [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----)(?:\\[nrt\x{fdd0}-\x{fdd2}]|\\\\|[\sA-Za-z0-9+/=:,_\-])+",
             Keep::Prefix,
         ),
         // AWS access key ids (long-term AKIA…, temporary ASIA…, and the unique ids of
@@ -277,17 +283,12 @@ fn apply_rule<'t>(rule: &Rule, text: &'t str) -> Cow<'t, str> {
                 {
                     continue;
                 }
-                // A PEM match may end on the character that stopped it: keep it.
-                let tail = if prefix.starts_with("-----BEGIN") && !whole.as_str().ends_with("-----")
-                {
-                    whole
-                        .as_str()
-                        .chars()
-                        .last()
-                        .map(String::from)
-                        .unwrap_or_default()
-                } else {
-                    String::new()
+                // A cut-short PEM match may end on the line break after the key: keep it.
+                let tail = match whole.as_str().chars().last() {
+                    Some(c) if prefix.starts_with("-----BEGIN") && c.is_whitespace() => {
+                        c.to_string()
+                    }
+                    _ => String::new(),
                 };
                 format!("{prefix}{REDACTED}{tail}")
             }
@@ -701,7 +702,7 @@ mod tests {
 
     #[test]
     fn every_rule_compiles() {
-        assert_eq!(rule_count(), 36);
+        assert_eq!(rule_count(), 37);
         assert!(LOOSE_JWT.is_some());
     }
 
@@ -804,6 +805,15 @@ mod tests {
     fn plain_text_is_untouched_and_borrowed() {
         let t = "Not authorized to perform sts:AssumeRoleWithWebIdentity";
         assert!(matches!(redact_secrets(t), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_token_after_a_truncated_private_key_does_not_survive() {
+        // Found by the gate fuzz target: the cut-short PEM rule stopped at `_`.
+        let t = "-----BEGIN RSA PRIVATE KEY-----MIIEow ghp_Fz9Qm2Lw8Xr4Tb6Yc1Vn5Hk3Jd7Sa0GpUeWi Q3Wj\n0Pzn";
+        let r = redact_secrets(t);
+        assert!(!r.contains("Fz9Qm2Lw8Xr4"), "{r}");
+        assert!(!r.contains("MIIEow") && !r.contains("0Pzn"), "{r}");
     }
 
     #[test]
