@@ -359,9 +359,6 @@ fn redact_run(run: &str) -> Option<String> {
     if segments[pair + 2..].iter().all(|s| s.is_empty()) {
         return None;
     }
-    for s in &segments[pair + 2..] {
-        remember_secret(s);
-    }
     let mut kept = segments[..pair + 2].join(".");
     kept.push('.');
     kept.push_str(REDACTED);
@@ -453,7 +450,6 @@ fn redact_loose_jwts(text: &str) -> Cow<'_, str> {
         if !(real_dot || (sig_s.len() >= 16 && char_classes(sig_s) >= 2)) {
             continue;
         }
-        remember_secret(sig_s);
         out.push_str(&text[last..whole.start()]);
         out.push_str(head.as_str());
         out.push('.');
@@ -514,7 +510,6 @@ fn redact_high_entropy(text: &str) -> Cow<'_, str> {
         let aws_secret = run.len() == 40 && mixed && preceded_ok && end == i;
         let long = run.len() >= 80 && mixed && entropy(run) >= 4.0;
         if (aws_secret || long) && !jwt_part && !is_path(run) && !run.ends_with(REDACTED) {
-            remember_secret(run);
             out.push_str(&text[last..start]);
             out.push_str(REDACTED);
             last = end;
@@ -550,7 +545,9 @@ fn is_path(run: &str) -> bool {
 }
 
 /// Secret values seen whole (signatures of located tokens), scrubbed wherever they
-/// reappear. Bounded: past the cap the oldest are dropped.
+/// reappear. Bounded: past the cap the oldest are dropped. Only `token::locate` adds to
+/// it, not the redactors themselves: each new value rebuilds one matcher, and the
+/// shapes the redactors find they find again wherever they appear.
 struct Remembered {
     values: Vec<String>,
     pattern: Option<Regex>,
