@@ -11,7 +11,9 @@
 //! against a JWKS. `evidence` recognises inputs by content and turns each into
 //! evidence through one interface. `diagnosis` is the engine that computes each
 //! stage's status and where evidence stops. `report` renders a diagnosis or a decoded token as text, JSON or markdown to
-//! any `Write`. `text` escapes control characters and redacts secrets; `clock` fixes
+//! any `Write`. `text` is the output gate: it escapes control and invisible characters and
+//! redacts secrets, and only its `Gated` text reaches a stream, the screen or the
+//! clipboard; `clock` fixes
 //! the instant checks are made at. The library prints nothing: the CLI (in the binary) and
 //! the TUI are thin layers over it.
 //!

@@ -1,17 +1,46 @@
 //! The `oidc-triage` binary: parse arguments, then run a headless command or the TUI.
-//! The only place that prints to the real streams or exits.
+//! The only place that prints to the real streams or exits, and it does so only
+//! through the output gate (`oidc_triage::text::GateWriter`): clap's own messages
+//! (a rejected `--now` value is echoed back in them), the commands' output and every
+//! error. `eprintln!` is not used here for that reason.
 
-use std::io::{self, IsTerminal};
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
+use oidc_triage::text::GateWriter;
 
 mod cli;
 
 use cli::{Cli, Exit, Streams};
 
+/// Print an error line to stderr through the gate.
+fn error(message: &str) {
+    let mut stderr = GateWriter::new(io::stderr().lock());
+    let _ = writeln!(stderr, "oidc-triage: {message}");
+    let _ = stderr.finish();
+}
+
+/// clap's help, version and usage errors, through the gate: the error repeats the
+/// rejected value, which may hold terminal escapes.
+fn argument_error(e: &clap::Error) -> ExitCode {
+    let rendered = e.render().to_string();
+    let written = if e.use_stderr() {
+        let mut out = GateWriter::new(io::stderr().lock());
+        write!(out, "{rendered}").and_then(|()| out.finish())
+    } else {
+        let mut out = GateWriter::new(io::stdout().lock());
+        write!(out, "{rendered}").and_then(|()| out.finish())
+    };
+    let _ = written;
+    ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return argument_error(&e),
+    };
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let stdin_is_terminal = io::stdin().is_terminal();
     let stdout_is_terminal = io::stdout().is_terminal();
@@ -19,23 +48,31 @@ fn main() -> ExitCode {
         && let Some(dir) = cli.common.knowledge.as_deref()
         && let Err(e) = cli::install_knowledge(dir)
     {
-        eprintln!("oidc-triage: {e}");
+        error(&e);
         return ExitCode::from(Exit::Usage as u8);
     }
     let exit = match cli.command {
         #[cfg(feature = "tui")]
         Some(cli::Command::Practice(args)) => run_practice(&args, stdout_is_terminal),
         Some(command) => {
-            let (mut stdout, mut stderr) = (io::stdout().lock(), io::stderr().lock());
             let mut streams = Streams {
-                stdout: &mut stdout,
-                stderr: &mut stderr,
+                stdout: GateWriter::styled(Box::new(io::stdout().lock())),
+                stderr: GateWriter::new(Box::new(io::stderr().lock())),
                 stdin: Box::new(io::stdin()),
                 stdin_is_terminal,
                 stdout_is_terminal,
                 no_color,
             };
-            cli::run(command, &mut streams)
+            let exit = cli::run(command, &mut streams);
+            let Streams { stdout, stderr, .. } = streams;
+            let _ = stderr.finish();
+            match stdout.finish() {
+                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                    error(&format!("cannot write output: {e}"));
+                    Exit::Usage
+                }
+                _ => exit,
+            }
         }
         None => run_tui(&cli, stdin_is_terminal, stdout_is_terminal),
     };
@@ -51,19 +88,17 @@ fn run_tui(cli: &Cli, stdin_is_terminal: bool, stdout_is_terminal: bool) -> Exit
     if let Some(dir) = cli.common.knowledge.as_deref()
         && let Err(e) = cli::install_knowledge(dir)
     {
-        eprintln!("oidc-triage: {e}");
+        error(&e);
         return Exit::Usage;
     }
     if !stdout_is_terminal || (cli.inputs.is_empty() && !stdin_is_terminal) {
-        eprintln!(
-            "oidc-triage: the TUI needs a terminal; for scripts use `oidc-triage diagnose INPUT…`"
-        );
+        error("the TUI needs a terminal; for scripts use `oidc-triage diagnose INPUT…`");
         return Exit::Usage;
     }
     let user_options = match cli::diagnose_options(&cli.common) {
         Ok(options) => options,
         Err(message) => {
-            eprintln!("oidc-triage: {message}");
+            error(&message);
             return Exit::Usage;
         }
     };
@@ -96,14 +131,14 @@ fn run_tui(cli: &Cli, stdin_is_terminal: bool, stdout_is_terminal: bool) -> Exit
                 match cli::read_input(name, &mut io::stdin().lock()) {
                     Ok(input) => read.push(input),
                     Err(e) => {
-                        eprintln!("oidc-triage: {e}");
+                        error(&e.to_string());
                         return Exit::Usage;
                     }
                 }
             } else if std::path::Path::new(name).exists() {
                 paths.push(std::path::PathBuf::from(name));
             } else {
-                eprintln!("oidc-triage: cannot read {name}: no such file or directory");
+                error(&format!("cannot read {name}: no such file or directory"));
                 return Exit::Usage;
             }
         }
@@ -125,7 +160,7 @@ fn run_tui(cli: &Cli, stdin_is_terminal: bool, stdout_is_terminal: bool) -> Exit
     ) {
         Ok(()) => Exit::Ok,
         Err(e) => {
-            eprintln!("oidc-triage: terminal error: {e}");
+            error(&format!("terminal error: {e}"));
             Exit::Usage
         }
     }
@@ -137,23 +172,22 @@ fn run_practice(args: &cli::PracticeArgs, stdout_is_terminal: bool) -> Exit {
     use oidc_triage::tui::{self, TuiOptions, practice::Practice};
 
     if !stdout_is_terminal || !io::stdin().is_terminal() {
-        eprintln!("oidc-triage: practice needs a terminal");
+        error("practice needs a terminal");
         return Exit::Usage;
     }
     if let Some(dir) = &args.scenarios
         && !dir.is_dir()
     {
-        eprintln!("oidc-triage: --scenarios {}: not a folder", dir.display());
+        error(&format!("--scenarios {}: not a folder", dir.display()));
         return Exit::Usage;
     }
     let (scenarios, errors) = oidc_triage::scenario::library(args.scenarios.as_deref());
     if let Some(slug) = &args.scenario
         && !scenarios.iter().any(|s| &s.slug == slug)
     {
-        eprintln!(
-            "oidc-triage: no scenario `{}`; `oidc-triage scenarios list` shows them",
-            oidc_triage::text::escape_control(slug)
-        );
+        error(&format!(
+            "no scenario `{slug}`; `oidc-triage scenarios list` shows them"
+        ));
         return Exit::Usage;
     }
     let mut practice = Practice::new(
@@ -177,7 +211,7 @@ fn run_practice(args: &cli::PracticeArgs, stdout_is_terminal: bool) -> Exit {
     ) {
         Ok(()) => Exit::Ok,
         Err(e) => {
-            eprintln!("oidc-triage: terminal error: {e}");
+            error(&format!("terminal error: {e}"));
             Exit::Usage
         }
     }
@@ -185,6 +219,6 @@ fn run_practice(args: &cli::PracticeArgs, stdout_is_terminal: bool) -> Exit {
 
 #[cfg(not(feature = "tui"))]
 fn run_tui(_cli: &Cli, _stdin_is_terminal: bool, _stdout_is_terminal: bool) -> Exit {
-    eprintln!("oidc-triage: built without the `tui` feature; use `oidc-triage diagnose INPUT…`");
+    error("built without the `tui` feature; use `oidc-triage diagnose INPUT…`");
     Exit::Usage
 }

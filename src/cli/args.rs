@@ -227,7 +227,8 @@ pub struct TuiArgs {
 }
 
 fn parse_now(s: &str) -> Result<i64, String> {
-    parse_rfc3339(s).map_err(|e| e.to_string())
+    // The value is echoed in the error: escaped, so it shows what was typed.
+    parse_rfc3339(s).map_err(|e| oidc_triage::text::escape_control(&e.to_string()).into_owned())
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -264,17 +264,17 @@ pub fn lint(args: &LintArgs, config: &Config, streams: &mut Streams<'_>) -> Exit
     let suppressions = judged.report(findings());
     let written = match args.format {
         LintFormat::Text => (if org {
-            write_table(&mut *streams.stdout, &report, palette)
+            write_table(&mut streams.stdout, &report, palette)
         } else {
             Ok(())
         })
-        .and_then(|()| write_text(&mut *streams.stdout, &report, palette))
-        .and_then(|()| config::write_text(&mut *streams.stdout, &suppressions)),
+        .and_then(|()| write_text(&mut streams.stdout, &report, palette))
+        .and_then(|()| config::write_text(&mut streams.stdout, &suppressions)),
         LintFormat::Json => super::with_suppressions(&report, &suppressions)
-            .and_then(|value| json::write_json(&mut *streams.stdout, &value)),
+            .and_then(|value| json::write_json(&mut streams.stdout, &value)),
         LintFormat::Sarif => {
             let results = super::sarif_results(&judged, findings());
-            sarif::write_sarif(&mut *streams.stdout, &results, env!("CARGO_PKG_VERSION"))
+            sarif::write_sarif(&mut streams.stdout, &results, env!("CARGO_PKG_VERSION"))
         }
     };
     let counted_risk = findings()

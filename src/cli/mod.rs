@@ -24,7 +24,7 @@ use oidc_triage::clock::Clock;
 use oidc_triage::diagnosis::{DiagnoseOptions, Diagnosis, StageStatus, diagnose_inputs};
 use oidc_triage::evidence::{Input, InputError};
 use oidc_triage::report::{Palette, json, markdown, sarif, text};
-use oidc_triage::text::escape_control;
+use oidc_triage::text::{GateWriter, escape_control};
 use oidc_triage::token::{Claims, Jwks, Provenance, Token, inspect_claims, inspect_token};
 
 /// Exit codes (DESIGN.md), the same for every command.
@@ -40,10 +40,15 @@ pub enum Exit {
     Incomplete = 3,
 }
 
+/// A process stream behind the output gate: the only kind of stream the commands get,
+/// so nothing they print can skip it.
+pub type Gated<'a> = GateWriter<Box<dyn Write + 'a>>;
+
 /// The process's streams and what main knows about them.
 pub struct Streams<'a> {
-    pub stdout: &'a mut dyn Write,
-    pub stderr: &'a mut dyn Write,
+    /// Styled: the report palette's colours pass the gate, nothing else does.
+    pub stdout: Gated<'a>,
+    pub stderr: Gated<'a>,
     /// Owned, so that `diagnose -` can stream a log export past its head after
     /// this borrow of the other streams ends (see `Input::from_stream`).
     pub stdin: Box<dyn Read + Send>,
@@ -65,6 +70,8 @@ impl Streams<'_> {
 
     fn error(&mut self, message: &str) {
         let _ = writeln!(self.stderr, "oidc-triage: {}", escape_control(message));
+        // The gate buffers; an error shows now, before whatever comes next.
+        let _ = self.stderr.flush();
     }
 }
 
@@ -162,10 +169,10 @@ pub fn run(mut command: Command, streams: &mut Streams<'_>) -> Exit {
         }
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "oidc-triage", streams.stdout);
+            clap_complete::generate(shell, &mut cmd, "oidc-triage", &mut streams.stdout);
             Exit::Ok
         }
-        Command::Man => match man::render(streams.stdout) {
+        Command::Man => match man::render(&mut streams.stdout) {
             Ok(()) => Exit::Ok,
             Err(e) => {
                 streams.error(&format!("cannot write the man page: {e}"));
@@ -185,6 +192,7 @@ fn decode_input(args: &DecodeArgs, streams: &mut Streams<'_>) -> Result<Input, S
                     streams.stderr,
                     "Paste the token (or its JSON), then press Ctrl-D:"
                 );
+                let _ = streams.stderr.flush();
             }
             Input::from_reader("stdin", &mut *streams.stdin).map_err(|e| e.to_string())
         }
@@ -201,8 +209,13 @@ fn decode_input(args: &DecodeArgs, streams: &mut Streams<'_>) -> Result<Input, S
 }
 
 /// An argument that can only be a path: it starts like one, or ends in a file
-/// extension people give tokens (`.json`, `.txt`, `.jwt`, `.log`).
+/// extension people give tokens (`.json`, `.txt`, `.jwt`, `.log`), and holds nothing
+/// that reads as a setting or a secret.
 fn names_a_file(arg: &str) -> bool {
+    // `key=value` is a pasted setting (an `.npmrc` line holds a token), never echoed.
+    if arg.contains(['=', ' ', '\t']) || arg.len() > 1024 {
+        return false;
+    }
     arg.starts_with('/')
         || arg.starts_with("./")
         || arg.starts_with("../")
@@ -257,8 +270,8 @@ fn decode(args: &DecodeArgs, streams: &mut Streams<'_>) -> Exit {
     };
     let palette = streams.palette(args.common.color);
     let written = match args.format {
-        DecodeFormat::Text => text::write_token_report(&mut *streams.stdout, &report, palette),
-        DecodeFormat::Json => json::write_json(&mut *streams.stdout, &report),
+        DecodeFormat::Text => text::write_token_report(&mut streams.stdout, &report, palette),
+        DecodeFormat::Json => json::write_json(&mut streams.stdout, &report),
     };
     let exit = if report.has_error() {
         Exit::Failure
@@ -365,15 +378,15 @@ fn diagnose(args: &DiagnoseArgs, config: &config::Config, streams: &mut Streams<
     let judged = config::Judged::new(config, config::today(args.common.now));
     let suppressions = judged.report(diagnosis.findings.iter());
     let written = match args.format {
-        OutputFormat::Text => text::write_diagnosis(&mut *streams.stdout, &diagnosis, palette)
-            .and_then(|()| config::write_text(&mut *streams.stdout, &suppressions)),
+        OutputFormat::Text => text::write_diagnosis(&mut streams.stdout, &diagnosis, palette)
+            .and_then(|()| config::write_text(&mut streams.stdout, &suppressions)),
         OutputFormat::Json => with_suppressions(&diagnosis, &suppressions)
-            .and_then(|value| json::write_json(&mut *streams.stdout, &value)),
-        OutputFormat::Markdown => markdown::write_rca(&mut *streams.stdout, &diagnosis)
-            .and_then(|()| config::write_text(&mut *streams.stdout, &suppressions)),
+            .and_then(|value| json::write_json(&mut streams.stdout, &value)),
+        OutputFormat::Markdown => markdown::write_rca(&mut streams.stdout, &diagnosis)
+            .and_then(|()| config::write_text(&mut streams.stdout, &suppressions)),
         OutputFormat::Sarif => {
             let results = sarif_results(&judged, diagnosis.findings.iter());
-            sarif::write_sarif(&mut *streams.stdout, &results, env!("CARGO_PKG_VERSION"))
+            sarif::write_sarif(&mut streams.stdout, &results, env!("CARGO_PKG_VERSION"))
         }
     };
     let counted_risk = diagnosis

@@ -124,14 +124,14 @@ fn list(
         .collect();
     let written = match format {
         DecodeFormat::Json => json::write_json(
-            &mut *streams.stdout,
+            &mut streams.stdout,
             &ListReport {
                 schema: SCENARIOS_SCHEMA,
                 scenarios: entries,
                 errors: load_errors(errors),
             },
         ),
-        DecodeFormat::Text => write_list(&mut *streams.stdout, &entries, p),
+        DecodeFormat::Text => write_list(&mut streams.stdout, &entries, p),
     };
     finish_output(written, Exit::Ok, streams)
 }
@@ -294,8 +294,8 @@ fn show(
     };
     let report = show_report(scenario, reveal);
     let written = match format {
-        DecodeFormat::Json => json::write_json(&mut *streams.stdout, &report),
-        DecodeFormat::Text => write_show(&mut *streams.stdout, &report, p),
+        DecodeFormat::Json => json::write_json(&mut streams.stdout, &report),
+        DecodeFormat::Text => write_show(&mut streams.stdout, &report, p),
     };
     finish_output(written, Exit::Ok, streams)
 }
@@ -440,8 +440,8 @@ fn verify(
         errors: load_errors(errors),
     };
     let written = match format {
-        DecodeFormat::Json => json::write_json(&mut *streams.stdout, &report),
-        DecodeFormat::Text => write_verify(&mut *streams.stdout, &report, p),
+        DecodeFormat::Json => json::write_json(&mut streams.stdout, &report),
+        DecodeFormat::Text => write_verify(&mut streams.stdout, &report, p),
     };
     let exit = if report.ok { Exit::Ok } else { Exit::Failure };
     finish_output(written, exit, streams)

@@ -1,6 +1,8 @@
 //! `oidc-triage schema NAME`: the published JSON Schemas of the outputs
 //! (`assets/schemas/`, embedded), so a script can validate what it reads.
 
+use std::io::Write as _;
+
 use super::{Exit, Streams, finish_output};
 
 /// The schemas by name: (name, the `schema` value the output carries, the schema).

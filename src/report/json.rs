@@ -1,14 +1,18 @@
 //! JSON output. serde_json escapes C0 controls but passes DEL, C1 controls (U+009B is
-//! a one-byte CSI) and bidi overrides through; this formatter escapes those too, so
-//! `| cat` on a hostile claim is as safe as the text output.
+//! a one-byte CSI), bidi overrides and invisible format characters through; this
+//! formatter escapes every character the output gate would (as JSON `\uXXXX`, so the
+//! document stays valid), so `| cat` on a hostile claim is as safe as the text output.
+//! The document then passes the gate ([`GateWriter`]) for its secrets.
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 use serde_json::ser::{Formatter, PrettyFormatter};
 
+use crate::text::GateWriter;
+
 fn needs_escape(c: char) -> bool {
-    matches!(c, '\u{7f}'..='\u{9f}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}' | '\u{feff}')
+    crate::text::is_unsafe_char(c)
 }
 
 struct SafeFormatter<'a>(PrettyFormatter<'a>);
@@ -23,7 +27,10 @@ impl Formatter for SafeFormatter<'_> {
         for (i, c) in fragment.char_indices() {
             if needs_escape(c) {
                 writer.write_all(&fragment.as_bytes()[start..i])?;
-                write!(writer, "\\u{:04x}", c as u32)?;
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    write!(writer, "\\u{:04x}", unit)?;
+                }
                 start = i + c.len_utf8();
             }
         }
@@ -60,11 +67,13 @@ impl Formatter for SafeFormatter<'_> {
 }
 
 /// Write `value` as pretty JSON with terminal-unsafe characters escaped, then a newline.
-pub fn write_json<W: Write, T: Serialize + ?Sized>(mut out: W, value: &T) -> io::Result<()> {
+pub fn write_json<W: Write, T: Serialize + ?Sized>(out: W, value: &T) -> io::Result<()> {
+    let mut out = GateWriter::new(out);
     let mut ser =
         serde_json::Serializer::with_formatter(&mut out, SafeFormatter(PrettyFormatter::new()));
     value.serialize(&mut ser).map_err(io::Error::other)?;
-    out.write_all(b"\n")
+    out.write_all(b"\n")?;
+    out.finish()
 }
 
 #[cfg(test)]

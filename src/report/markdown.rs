@@ -1,17 +1,45 @@
 //! The RCA report (DESIGN.md's one template), for tickets and the TUI's copy. Markdown
-//! leaves the machine by design, so on top of escaping it is passed through secret
-//! redaction: no token signature, key or password survives into it.
+//! leaves the machine by design, so it is made only as [`Gated`] text (the output
+//! gate: no token signature, key or password survives into it), and text from inputs
+//! cannot turn into markup: raw HTML is entity-escaped and link, image and reference
+//! brackets are backslash-escaped, so a log line `<img src=…>` or
+//! `[docs](https://evil)` shows as the text it is.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use crate::diagnosis::Diagnosis;
-use crate::text::{escape_control, redact_secrets};
+use crate::text::{GateWriter, Gated, escape_control, gate};
 use crate::vocabulary::{Outcome, Severity, Stage, StageStatus};
 
-/// Escape for a markdown table cell or inline text: controls, pipes, backticks.
+/// Escape for a markdown table cell or inline text: controls, pipes, backticks, raw
+/// HTML and link syntax.
 fn cell(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in escape_control(s).chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '`' => out.push('\''),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            c => out.push(c),
+        }
+    }
+    // A link or image needs `](` or `][` (a reference definition would have to start
+    // a line, and a cell is one line): break that pair, keep brackets readable.
+    out.replace("](", "]\\(").replace("][", "]\\[")
+}
+
+/// Escape for inside a code span: nothing is markup there but the backtick (and a
+/// pipe, which still ends a table cell).
+fn code(s: &str) -> String {
     escape_control(s).replace('|', "\\|").replace('`', "'")
+}
+
+/// A command for a fenced block: a run of backticks could close the fence early.
+fn fenced(s: &str) -> String {
+    escape_control(s).replace("```", "\u{27}\u{27}\u{27}")
 }
 
 fn health_state(d: &Diagnosis) -> String {
@@ -29,8 +57,8 @@ fn health_state(d: &Diagnosis) -> String {
     }
 }
 
-/// The markdown RCA as a string (redacted).
-pub fn render_rca(d: &Diagnosis) -> String {
+/// The markdown RCA, through the output gate.
+pub fn render_rca(d: &Diagnosis) -> Gated {
     let mut md = String::new();
     let _ = writeln!(md, "# OIDC federation RCA\n");
     let _ = writeln!(md, "## Summary\n\n{}\n", cell(&d.summary));
@@ -70,7 +98,7 @@ pub fn render_rca(d: &Diagnosis) -> String {
                 "| {} | {outcome} | {} | `{}` | {} |",
                 s.stage.name(),
                 cell(&e.artifact),
-                cell(&e.locator),
+                code(&e.locator),
                 cell(&e.summary)
             );
         }
@@ -135,7 +163,7 @@ pub fn render_rca(d: &Diagnosis) -> String {
                 "| {mark} | {} | {} | {expected} | {actual} | `{}` |",
                 cell(&c.key),
                 cell(&c.operator),
-                cell(&c.locator)
+                code(&c.locator)
             );
         }
         for n in d
@@ -168,14 +196,14 @@ pub fn render_rca(d: &Diagnosis) -> String {
         let now = if w.allowed {
             format!(
                 "today it is **admitted** (`{}`): after the fix, a pull request run must be refused",
-                cell(&w.deciding)
+                code(&w.deciding)
             )
         } else {
             format!(
                 "today it is refused at `{}` (what-if with `{}` = `{}`); keep it so",
-                cell(&w.deciding),
-                cell(&w.claim),
-                cell(&w.value)
+                code(&w.deciding),
+                code(&w.claim),
+                code(&w.value)
             )
         };
         let _ = writeln!(
@@ -194,7 +222,7 @@ pub fn render_rca(d: &Diagnosis) -> String {
             md,
             "- {}\n  ```\n  {}\n  ```",
             cell(&n.what),
-            escape_control(&n.command)
+            fenced(&n.command)
         );
     }
     let _ = writeln!(md, "\n## Artifacts\n");
@@ -207,13 +235,15 @@ pub fn render_rca(d: &Diagnosis) -> String {
             a.size
         );
         if let Some(token) = &a.token {
-            let _ = writeln!(md, "  - token `{}`", cell(token));
+            let _ = writeln!(md, "  - token `{}`", code(token));
         }
     }
-    redact_secrets(&md).into_owned()
+    gate(&md)
 }
 
 /// Write the markdown RCA.
-pub fn write_rca(mut out: impl Write, d: &Diagnosis) -> io::Result<()> {
-    out.write_all(render_rca(d).as_bytes())
+pub fn write_rca(out: impl Write, d: &Diagnosis) -> io::Result<()> {
+    let mut out = GateWriter::new(out);
+    out.write_gated(&render_rca(d))?;
+    out.finish()
 }

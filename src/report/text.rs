@@ -1,11 +1,14 @@
 //! Text output for people: aligned sections, marks that carry meaning without colour,
-//! every value from input escaped.
+//! every value from input escaped, and the whole passed through the output gate
+//! ([`GateWriter::styled`]: only the palette's colours pass) before it reaches the
+//! caller's writer.
 
 use std::io::{self, Write};
 
 use super::Palette;
 use crate::diagnosis::Diagnosis;
 use crate::evidence::ArtifactKind;
+use crate::text::GateWriter;
 use crate::text::escape_control as esc;
 use crate::token::TokenReport;
 use crate::token::claims::display_value;
@@ -82,8 +85,13 @@ fn write_findings(out: &mut impl Write, p: Palette, findings: &[Finding]) -> io:
 }
 
 /// `decode` as text.
-pub fn write_token_report(mut out: impl Write, report: &TokenReport, p: Palette) -> io::Result<()> {
-    let out = &mut out;
+pub fn write_token_report(out: impl Write, report: &TokenReport, p: Palette) -> io::Result<()> {
+    let mut gated = GateWriter::styled(out);
+    token_report(&mut gated, report, p)?;
+    gated.finish()
+}
+
+fn token_report(out: &mut impl Write, report: &TokenReport, p: Palette) -> io::Result<()> {
     let mut top = Vec::new();
     if let Some(token) = &report.token {
         top.push(("token".to_owned(), esc(token).into_owned()));
@@ -263,8 +271,13 @@ pub fn pipeline_line(d: &Diagnosis, p: Palette) -> String {
 }
 
 /// `diagnose` as text.
-pub fn write_diagnosis(mut out: impl Write, d: &Diagnosis, p: Palette) -> io::Result<()> {
-    let out = &mut out;
+pub fn write_diagnosis(out: impl Write, d: &Diagnosis, p: Palette) -> io::Result<()> {
+    let mut gated = GateWriter::styled(out);
+    diagnosis(&mut gated, d, p)?;
+    gated.finish()
+}
+
+fn diagnosis(out: &mut impl Write, d: &Diagnosis, p: Palette) -> io::Result<()> {
     writeln!(out, "{}", p.bold(&esc(&d.summary)))?;
     writeln!(out, "{}", pipeline_line(d, p))?;
     writeln!(

@@ -381,6 +381,22 @@ fn header_findings(token: Option<&Token>, findings: &mut Vec<Finding>, from: &Pr
                 )),
         );
     }
+    if let Some(crit) = token.header.get("crit") {
+        let crit = escape_control(&crit.to_string()).into_owned();
+        findings.push(
+            TOKEN_CRIT_HEADER
+                .reason()
+                .with("crit", &crit)
+                .finding()
+                .with_evidence(Evidence::runtime(
+                    Stage::Token,
+                    Outcome::Info,
+                    from.artifact,
+                    "header.crit",
+                    format!("crit {crit}"),
+                )),
+        );
+    }
 }
 
 fn signature_findings(
@@ -417,6 +433,17 @@ fn signature_findings(
         )
     };
     match (signature.verified, signature.failure) {
+        // A JWKS was given, but the token must not count as verified (HMAC, `crit`):
+        // the warning findings of the header say why.
+        (None, _) if from.jwks_name.is_some() => findings.push(
+            TOKEN_SIGNATURE_UNCHECKED
+                .reason()
+                .with("reason", escape_control(&signature.reason))
+                .cause("not-verifiable")
+                .fix("not-verifiable")
+                .finding()
+                .with_evidence(evidence(Outcome::Info, "signature not verified")),
+        ),
         (None, _) => findings.push(
             TOKEN_SIGNATURE_UNCHECKED
                 .reason()

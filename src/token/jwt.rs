@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::claims::{Claims, json_type_name};
 use super::error::{Segment, TokenError};
 use super::locate::{Located, PasteForm};
-use crate::text::{escape_bytes_preview, redact_token};
+use crate::text::{escape_byte, redact_token};
 
 /// base64url as JWTs use it: padding optional (RFC 7515 §2 says none, people paste both).
 const B64URL: GeneralPurpose = GeneralPurpose::new(
@@ -111,7 +111,7 @@ fn segment_error(
         E::InvalidByte(offset, byte) | E::InvalidLastSymbol(offset, byte) => TokenError::Base64 {
             segment,
             offset: start + offset,
-            byte_desc: format!("`{}`", escape_bytes_preview(&[byte], 1)),
+            byte_desc: format!("`{}`", escape_byte(byte)),
         },
         E::InvalidLength(_) | E::InvalidPadding => TokenError::Base64Length {
             segment,
@@ -173,7 +173,7 @@ fn decode_parts(compact: &str) -> Result<(JsonObject, JsonObject), TokenError> {
         return Err(TokenError::Base64 {
             segment: Segment::Signature,
             offset: sig_start + pos,
-            byte_desc: format!("`{}`", escape_bytes_preview(&s.as_bytes()[pos..=pos], 1)),
+            byte_desc: format!("`{}`", escape_byte(s.as_bytes()[pos])),
         });
     }
     Ok((header, claims))

@@ -1,12 +1,17 @@
 //! Finding the token in what people actually paste: a bare JWT, `Bearer …`, the token
 //! inside JSON (`{"value":"eyJ…"}`, the shape GitHub's token endpoint returns, or any
-//! string field), inside a log line, or wrapped over lines with stray quotes.
+//! string field), inside a log line, or wrapped over lines with stray quotes. Also the
+//! mangled forms: dots written `%2E` or `\u002e`, the signature on the next log line
+//! or after a `:`, a space or a zero-width space, a pretty-printed header (`ewo…`),
+//! a standard-base64 signature (`+`, `/`). Two tokens on two lines are two tokens.
+//! Every signature located is handed to [`remember_secret`], so that the output gate
+//! scrubs it wherever it shows up again.
 
 use serde::Serialize;
 use serde_json::Value;
 
 use super::error::TokenError;
-use crate::text::escape_bytes_preview;
+use crate::text::{escape_bytes_preview, remember_secret};
 
 /// CI platforms issue tokens of 1–4 KiB; anything past this is not one of theirs.
 pub const MAX_TOKEN_BYTES: usize = 64 * 1024;
@@ -97,15 +102,47 @@ fn strip_bearer(s: &str) -> (&str, bool) {
     (rest, bearer)
 }
 
-/// True if `s` is shaped like a compact JWT: starts `eyJ`, only base64url and dots,
-/// at least one dot.
+/// The base64url openings of a JSON object: `{"` and, pretty-printed, `{` then a line
+/// break, a carriage return or a space.
+const JSON_OPENINGS: [&str; 4] = ["eyJ", "ewo", "ew0K", "eyAi"];
+
+fn starts_like_json(s: &[u8]) -> bool {
+    JSON_OPENINGS.iter().any(|o| s.starts_with(o.as_bytes()))
+}
+
+/// True if `s` is shaped like a compact JWT: starts like a JSON object, only base64url
+/// and dots, at least one dot.
 fn looks_like_jwt(s: &str) -> bool {
-    s.starts_with("eyJ") && s.contains('.') && s.bytes().all(is_token_byte)
+    starts_like_json(s.as_bytes()) && s.contains('.') && s.bytes().all(is_token_byte)
+}
+
+/// Dots as other encodings write them; the token's own alphabet never contains these.
+const ENCODED_DOTS: [&str; 6] = ["%2E", "%2e", "\\u002e", "\\u002E", "\\x2e", "\\x2E"];
+
+/// The input with encoded dots decoded, when it has any (line numbers are unchanged).
+fn decode_dots(text: &str) -> Option<String> {
+    if !ENCODED_DOTS.iter().any(|d| text.contains(d)) {
+        return None;
+    }
+    let mut out = text.to_owned();
+    for d in ENCODED_DOTS {
+        out = out.replace(d, ".");
+    }
+    Some(out)
 }
 
 /// Find the token in pasted input. `NotFound` means "this is not a token": other
 /// sniffers may still recognise the input.
 pub fn locate(input: &[u8]) -> Result<Located, TokenError> {
+    let lossy = String::from_utf8_lossy(input);
+    if let Some(decoded) = decode_dots(&lossy) {
+        return locate_text(decoded.as_bytes(), input.len());
+    }
+    locate_text(input, input.len())
+}
+
+/// [`locate`] on input whose dots are plain; `size` is the original input's, for errors.
+fn locate_text(input: &[u8], size: usize) -> Result<Located, TokenError> {
     let text = String::from_utf8_lossy(input);
     let trimmed = text.trim().trim_matches(is_quote).trim();
     if trimmed.is_empty() {
@@ -132,7 +169,7 @@ pub fn locate(input: &[u8]) -> Result<Located, TokenError> {
         let others = found.len().saturating_sub(1);
         return match found.into_iter().next() {
             Some((path, compact)) => checked(&compact, PasteForm::JsonField { path }, others),
-            None => not_found(input),
+            None => not_found(input, size),
         };
     }
 
@@ -141,7 +178,7 @@ pub fn locate(input: &[u8]) -> Result<Located, TokenError> {
         return checked(&joined, PasteForm::Wrapped { lines }, 0);
     }
 
-    scan_text(input)
+    scan_text(input, size)
 }
 
 fn dedup(found: &mut Vec<(String, String)>) {
@@ -185,6 +222,16 @@ fn unwrap_lines(text: &str) -> Option<String> {
     if !text.contains(|c: char| c.is_whitespace() || is_quote(c) || c == '\\') {
         return None;
     }
+    // Lines that are each a whole token are that many tokens, not one wrapped token.
+    let whole = text
+        .lines()
+        .map(|l| l.trim().trim_matches(is_quote))
+        .filter(|l| !l.is_empty())
+        .filter(|l| looks_like_jwt(l) && l.split('.').count() == 3)
+        .count();
+    if whole >= 2 {
+        return None;
+    }
     let joined: String = text
         .chars()
         .filter(|&c| !(c.is_whitespace() || is_quote(c) || c == '\\'))
@@ -193,10 +240,10 @@ fn unwrap_lines(text: &str) -> Option<String> {
 }
 
 /// Scan free text (a log) for JWT-shaped runs.
-fn scan_text(input: &[u8]) -> Result<Located, TokenError> {
-    let mut runs: Vec<(usize, &[u8])> = Vec::new();
+fn scan_text(input: &[u8], size: usize) -> Result<Located, TokenError> {
+    let mut runs: Vec<(usize, std::borrow::Cow<'_, [u8]>)> = Vec::new();
     let mut i = 0;
-    while let Some(pos) = find(&input[i..], b"eyJ") {
+    while let Some(pos) = find_opening(&input[i..]) {
         let start = i + pos;
         // Inside a longer run (a word, or the payload after a token's first dot): not a
         // token start. `=` is allowed before it (`token=eyJ…`).
@@ -216,6 +263,7 @@ fn scan_text(input: &[u8]) -> Result<Located, TokenError> {
         while run.last() == Some(&b'.') {
             run = &run[..run.len() - 1];
         }
+        let (run, end) = rejoin_signature(input, run, start, end);
         runs.push((start, run));
         i = end.max(start + 3);
     }
@@ -230,13 +278,14 @@ fn scan_text(input: &[u8]) -> Result<Located, TokenError> {
                 .filter(|(_, r)| r.len() >= 24)
                 .max_by_key(|(_, r)| r.len())
         });
-    let Some(&(start, run)) = best else {
-        return not_found(input);
+    let Some((start, run)) = best else {
+        return not_found(input, size);
     };
+    let (start, run) = (*start, run.as_ref());
     let mut distinct: Vec<&[u8]> = runs
         .iter()
         .filter(|(_, r)| is_jws(r) || is_jwe(r))
-        .map(|(_, r)| *r)
+        .map(|(_, r)| r.as_ref())
         .collect();
     distinct.sort_unstable();
     distinct.dedup();
@@ -247,13 +296,110 @@ fn scan_text(input: &[u8]) -> Result<Located, TokenError> {
     checked(&compact, PasteForm::InText { line }, others)
 }
 
+/// The first place a JSON object's base64url opening starts.
+fn find_opening(haystack: &[u8]) -> Option<usize> {
+    JSON_OPENINGS
+        .iter()
+        .filter_map(|o| find(haystack, o.as_bytes()))
+        .min()
+}
+
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-fn not_found(input: &[u8]) -> Result<Located, TokenError> {
+/// Characters that stand between a payload and a detached signature in mangled
+/// pastes: a `:`, spaces, quotes, a zero-width space or a BOM (UTF-8), a line break.
+fn gap_len(rest: &[u8]) -> usize {
+    let mut i = 0;
+    loop {
+        match rest.get(i..) {
+            Some(
+                [
+                    b'.' | b':' | b' ' | b'\t' | b'"' | b'\'' | b'\\' | b'\r' | b'\n',
+                    ..,
+                ],
+            ) => i += 1,
+            Some([0xe2, 0x80, 0x8b..=0x8d, ..])
+            | Some([0xe2, 0x81, 0xa0, ..])
+            | Some([0xef, 0xbb, 0xbf, ..]) => i += 3,
+            _ => return i,
+        }
+        // A CI log's next line opens with a timestamp (`2026-03-02T10:15:00.1234567Z `).
+        if i > 0 && rest.get(i - 1) == Some(&b'\n') {
+            let line = &rest[i..];
+            let ts = line.iter().position(|&b| b == b' ').filter(|&p| {
+                p >= 19
+                    && line[..p]
+                        .iter()
+                        .all(|b| b.is_ascii_digit() || b"-:.TZ+".contains(b))
+            });
+            if let Some(p) = ts {
+                i += p + 1;
+            }
+        }
+        if i > 64 {
+            return i;
+        }
+    }
+}
+
+/// A run of `header.payload` whose signature was detached (next line, after a `:`,
+/// space or zero-width space) or written in standard base64: the run with the
+/// signature joined back (in base64url), and where scanning goes on.
+fn rejoin_signature<'a>(
+    input: &'a [u8],
+    run: &'a [u8],
+    start: usize,
+    end: usize,
+) -> (std::borrow::Cow<'a, [u8]>, usize) {
+    use std::borrow::Cow;
+    let dots = run.iter().filter(|&&b| b == b'.').count();
+    let sig_byte = |b: u8| is_b64url(b) || b == b'+' || b == b'/';
+    match dots {
+        // `header.payload` and then something: a detached signature?
+        1 => {
+            let rest = &input[end..];
+            let gap = gap_len(rest);
+            let sig_start = end + gap;
+            let sig_end = sig_start
+                + input[sig_start..]
+                    .iter()
+                    .take_while(|&&b| sig_byte(b))
+                    .count();
+            let sig = &input[sig_start..sig_end];
+            // No gap is fine after a dot (`header.payload.+/…`, the signature in
+            // standard base64).
+            let after_dot = end > start && input[end - 1] == b'.';
+            if (gap == 0 && !after_dot) || sig.len() < 16 || starts_like_json(sig) {
+                return (Cow::Borrowed(run), end);
+            }
+            let mut joined = run.to_vec();
+            joined.push(b'.');
+            joined.extend(sig.iter().map(|&b| url_safe(b)));
+            (Cow::Owned(joined), sig_end)
+        }
+        // A standard-base64 signature stops the run at its first `+` or `/`.
+        2 if matches!(input.get(end), Some(b'+' | b'/')) && start < end => {
+            let sig_end = end + input[end..].iter().take_while(|&&b| sig_byte(b)).count();
+            let joined: Vec<u8> = input[start..sig_end].iter().map(|&b| url_safe(b)).collect();
+            (Cow::Owned(joined), sig_end)
+        }
+        _ => (Cow::Borrowed(run), end),
+    }
+}
+
+fn url_safe(b: u8) -> u8 {
+    match b {
+        b'+' => b'-',
+        b'/' => b'_',
+        b => b,
+    }
+}
+
+fn not_found(input: &[u8], size: usize) -> Result<Located, TokenError> {
     Err(TokenError::NotFound {
-        size: input.len(),
+        size,
         preview: escape_bytes_preview(input, 16),
     })
 }
@@ -267,6 +413,11 @@ fn checked(compact: &str, form: PasteForm, others: usize) -> Result<Located, Tok
         });
     }
     let count = compact.split('.').count();
+    if count >= 3 {
+        for secret in compact.split('.').skip(2) {
+            remember_secret(secret);
+        }
+    }
     match count {
         3 => Ok(Located {
             compact: compact.to_owned(),
@@ -287,4 +438,86 @@ fn jwe_enc(compact: &str) -> Option<String> {
     json.get("enc")?
         .as_str()
         .map(|s| crate::text::escape_control(s).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine as _;
+
+    fn b64(s: &str) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
+    }
+
+    /// A token whose signature bytes encode to base64 with `+` and `/` in it.
+    fn parts() -> (String, String, String) {
+        let sig = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([
+            0xfb_u8, 0xff, 0xbf, 0x12, 0x34, 0x56, 0xfb, 0xef, 0xff, 0x01, 0x02, 0x03, 0x04, 0x05,
+            0x06, 0x07,
+        ]);
+        (
+            b64(r#"{"alg":"RS256","kid":"k"}"#),
+            b64(r#"{"sub":"repo:acme/api:ref:refs/heads/main"}"#),
+            sig,
+        )
+    }
+
+    fn compact() -> String {
+        let (h, p, s) = parts();
+        format!("{h}.{p}.{s}")
+    }
+
+    #[test]
+    fn two_tokens_on_two_lines_are_two_tokens() {
+        let (h, p, s) = parts();
+        let other = format!("{}.{p}.{s}", b64(r#"{"alg":"ES256"}"#));
+        let input = format!("{h}.{p}.{s}\n{other}\n");
+        let located = locate(input.as_bytes()).unwrap();
+        assert_eq!(located.compact, compact());
+        assert_eq!(located.others, 1);
+    }
+
+    #[test]
+    fn a_token_however_its_dots_and_signature_are_written_is_found_whole() {
+        let (h, p, s) = parts();
+        let std_sig = s.replace('-', "+").replace('_', "/");
+        let forms = [
+            format!("{h}%2E{p}%2E{s}"),
+            format!("token={h}%2e{p}%2e{s}&x=1"),
+            format!("{{\"t\":\"{h}\\u002e{p}\\u002e{s}\"}}"),
+            format!("log: {h}.{p}:{s}"),
+            format!("log: {h}.{p} {s}"),
+            format!("log: {h}.{p}\u{200b}{s}"),
+            format!(
+                "2026-03-02T10:15:00.1234567Z token {h}.{p}.\n2026-03-02T10:15:00.1234568Z {s}\n"
+            ),
+            format!("log: {h}.{p}.{std_sig}"),
+        ];
+        for form in &forms {
+            let located = locate(form.as_bytes()).unwrap_or_else(|e| panic!("{form}: {e}"));
+            assert_eq!(located.compact, compact(), "{form}");
+        }
+    }
+
+    #[test]
+    fn a_pretty_printed_header_is_a_token() {
+        let h = b64("{\n  \"alg\": \"RS256\"\n}");
+        assert!(h.starts_with("ewo"), "{h}");
+        let (_, p, s) = parts();
+        let input = format!("x {h}.{p}.{s} y");
+        assert_eq!(
+            locate(input.as_bytes()).unwrap().compact,
+            format!("{h}.{p}.{s}")
+        );
+    }
+
+    #[test]
+    fn a_located_signature_is_remembered_by_the_gate() {
+        let (h, p, _) = parts();
+        let s = b64("a signature that shows up again later, alone");
+        let input = format!("{h}.{p}.{s}");
+        locate(input.as_bytes()).unwrap();
+        let shown = crate::text::gate(&format!("line 7: {s}"));
+        assert!(!shown.contains(&s[..20]), "{shown}");
+    }
 }

@@ -1,6 +1,12 @@
 //! Signature verification against a JWKS (the document at the issuer's `jwks_uri`),
 //! offline. The key is picked by `kid`; the result names the key that verified, or says
 //! exactly why none did. With no JWKS we say plainly that nothing was checked.
+//!
+//! Two cases never count as verified, whatever the math says: an HMAC (`HS*`) token,
+//! because a JWKS is public and a symmetric key in it is no proof of the issuer (a CI
+//! issuer never signs with HMAC); and a header with `crit`, because RFC 7515 §4.1.11
+//! requires rejecting extensions one does not understand. Both are "not verified" with
+//! the reason, and a warning finding (`token.hmac-signed`, `token.crit-header`).
 
 use std::str::FromStr;
 
@@ -223,6 +229,17 @@ fn failed(
     }
 }
 
+/// A check that did not, and must not, count as verified.
+fn not_verified(kid: Option<String>, reason: String) -> SignatureCheck {
+    SignatureCheck {
+        verified: None,
+        kid,
+        key: None,
+        reason,
+        failure: None,
+    }
+}
+
 /// Check the token's signature against `jwks`; `None` reports "not checked".
 pub fn check_signature(token: &Token, jwks: Option<&Jwks>) -> SignatureCheck {
     let kid = token.kid().map(str::to_owned);
@@ -245,6 +262,24 @@ pub fn check_signature(token: &Token, jwks: Option<&Jwks>) -> SignatureCheck {
             None,
             format!(
                 "the token is unsigned (alg `{}`): there is no signature to verify",
+                escape_control(alg_name)
+            ),
+        );
+    }
+    if let Some(crit) = token.header.get("crit") {
+        return not_verified(
+            kid,
+            format!(
+                "NOT verified: the header lists critical extensions (crit {}) that this tool does not process; RFC 7515 requires rejecting such a token",
+                escape_control(&crit.to_string())
+            ),
+        );
+    }
+    if alg_name.len() >= 2 && alg_name[..2].eq_ignore_ascii_case("HS") {
+        return not_verified(
+            kid,
+            format!(
+                "NOT verified: {} is HMAC with a shared secret; a JWKS is public, so a symmetric key in it proves nothing, and a CI issuer never signs with HMAC",
                 escape_control(alg_name)
             ),
         );
@@ -333,5 +368,51 @@ pub fn check_signature(token: &Token, jwks: Option<&Jwks>) -> SignatureCheck {
             None,
             "no key in the JWKS fits the token".to_owned(),
         ),
+    }
+}
+
+#[cfg(test)]
+mod hardening_tests {
+    use super::*;
+    use base64::Engine as _;
+
+    fn b64(s: &str) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
+    }
+
+    #[test]
+    fn an_hmac_token_verified_with_a_jwks_symmetric_key_is_not_verified() {
+        let header = jsonwebtoken::Header {
+            kid: Some("h".to_owned()),
+            ..jsonwebtoken::Header::new(Algorithm::HS256)
+        };
+        let claims = serde_json::json!({"iss": "https://token.actions.githubusercontent.com", "sub": "repo:a/b:ref:refs/heads/main"});
+        let compact = jsonwebtoken::encode(
+            &header,
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(b"secret"),
+        )
+        .unwrap();
+        let token = Token::from_input(compact.as_bytes()).unwrap();
+        let jwks = Jwks::parse(br#"{"keys":[{"kty":"oct","kid":"h","k":"c2VjcmV0"}]}"#).unwrap();
+        let check = check_signature(&token, Some(&jwks));
+        assert_eq!(check.verified, None, "{check:?}");
+        assert!(check.reason.contains("HMAC"), "{}", check.reason);
+    }
+
+    #[test]
+    fn a_crit_header_is_not_verified() {
+        let compact = format!(
+            "{}.{}.c2lnbmF0dXJl",
+            b64(
+                r#"{"alg":"RS256","kid":"k","crit":["http://example.com/x"],"http://example.com/x":1}"#
+            ),
+            b64(r#"{"sub":"x"}"#)
+        );
+        let token = Token::from_input(compact.as_bytes()).unwrap();
+        let jwks = Jwks::parse(br#"{"keys":[{"kty":"oct","kid":"k","k":"c2VjcmV0"}]}"#).unwrap();
+        let check = check_signature(&token, Some(&jwks));
+        assert_eq!(check.verified, None);
+        assert!(check.reason.contains("crit"), "{}", check.reason);
     }
 }

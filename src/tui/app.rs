@@ -25,7 +25,7 @@ use super::worker::{Job, JobDone, JobProgress};
 use crate::diagnosis::{ClaimEdit, DiagnoseOptions, Diagnosis};
 use crate::evidence::{Input, Origin};
 use crate::report::{Palette, markdown, text};
-use crate::text::{escape_control, redact_secrets};
+use crate::text::{Gated, escape_control, gate_line};
 use crate::vocabulary::{Stage, StageStatus};
 
 /// The pane that arrows and Enter act on.
@@ -222,7 +222,11 @@ pub enum Message {
 #[derive(Debug)]
 pub enum Effect {
     Diagnose(Job),
-    Copy { text: String, what: String },
+    /// Only gated text reaches the clipboard.
+    Copy {
+        text: Gated,
+        what: String,
+    },
     ReadClipboard,
     OpenPractice,
 }
@@ -669,13 +673,13 @@ fn finish_job(app: &mut App, done: JobDone) {
 }
 
 /// The summary and the five stages on one line, for a ticket or a chat.
-pub fn one_line_summary(d: &Diagnosis) -> String {
+pub fn one_line_summary(d: &Diagnosis) -> Gated {
     let line = format!(
         "oidc-triage: {} | {}",
         d.summary,
         text::pipeline_line(d, Palette { color: false })
     );
-    escape_control(&redact_secrets(&line)).into_owned()
+    gate_line(&line)
 }
 
 /// `1.5 MiB`, `320 B`.

@@ -160,9 +160,53 @@ fn key_message(app: &App, key: &KeyEvent) -> Option<Message> {
     })
 }
 
+/// A bracketed paste is data up to its end marker, and so is whatever follows that
+/// marker in the same read: a paste holding `ESC[201~q` ends early in the terminal's
+/// parser, and the `q` after it must not quit. Keys after a paste in one read join
+/// it (as the characters they type); mouse and resize events stay events.
+pub fn coalesce_paste(events: &[Event]) -> Vec<Event> {
+    let mut out: Vec<Event> = Vec::with_capacity(events.len());
+    let mut paste_at: Option<usize> = None;
+    for event in events {
+        match (event, paste_at) {
+            (Event::Paste(text), None) => {
+                paste_at = Some(out.len());
+                out.push(Event::Paste(text.clone()));
+            }
+            (Event::Paste(more), Some(i)) => {
+                if let Some(Event::Paste(text)) = out.get_mut(i) {
+                    text.push_str(more);
+                }
+            }
+            (Event::Key(key), Some(i)) => {
+                let typed = match key.code {
+                    _ if key.kind == KeyEventKind::Release => None,
+                    KeyCode::Char(c) => Some(c),
+                    KeyCode::Enter => Some('\n'),
+                    KeyCode::Tab => Some('\t'),
+                    _ => None,
+                };
+                if let (Some(c), Some(Event::Paste(text))) = (typed, out.get_mut(i)) {
+                    text.push(c);
+                }
+            }
+            (other, _) => out.push(other.clone()),
+        }
+    }
+    out
+}
+
 /// Turn one read of events into messages. A burst of plain keys is a paste from a
-/// terminal that has no bracketed paste: it becomes one [`Message::Paste`].
+/// terminal that has no bracketed paste: it becomes one [`Message::Paste`]; keys that
+/// follow a bracketed paste in the same read are part of it ([`coalesce_paste`]).
 pub fn messages_for(app: &App, events: &[Event]) -> Vec<Message> {
+    let coalesced;
+    let events = if events.iter().any(|e| matches!(e, Event::Paste(_))) {
+        coalesced = coalesce_paste(events);
+        &coalesced[..]
+    } else {
+        events
+    };
     if is_burst(events) {
         let text: String = events
             .iter()
@@ -293,7 +337,10 @@ fn run_session(mut session: Session, initial: Vec<Effect>, options: TuiOptions) 
             }
             let quit = match (&session.screen, &session.practice) {
                 (Screen::Practice, Some(p)) => {
-                    terminal.draw(|frame| practice::view(p, frame))?;
+                    terminal.draw(|frame| {
+                        practice::view(p, frame);
+                        view::gate_buffer(frame.buffer_mut());
+                    })?;
                     false
                 }
                 _ => {
@@ -397,7 +444,7 @@ fn practice_events(
     clipboard: &mut Clipboard,
     pending: &mut Vec<Effect>,
 ) -> bool {
-    for event in events {
+    for event in &coalesce_paste(events) {
         if let Event::Resize(width, height) = event {
             update(
                 &mut session.app,
@@ -468,7 +515,7 @@ fn practice_effects(
             }
             practice::PracticeEffect::Copy { text, what } => {
                 let mut stdout = io::stdout();
-                let said = match clipboard.copy(&text, &mut stdout) {
+                let said = match clipboard.copy(&crate::text::gate(&text), &mut stdout) {
                     Ok(route) => format!("copied {what} {}", route.describe()),
                     Err(why) => format!("could not copy {what}: {why}"),
                 };
@@ -504,5 +551,57 @@ fn perform(effect: Effect, worker: &Worker, clipboard: &mut Clipboard) -> Vec<Me
             what: "practice".to_owned(),
             result: Err("start it with `oidc-triage practice`".to_owned()),
         }],
+    }
+}
+
+#[cfg(test)]
+mod paste_tests {
+    use super::*;
+
+    fn key(c: char) -> Event {
+        Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+    }
+
+    fn app() -> App {
+        let inputs = crate::sample::sample_inputs();
+        let options = crate::sample::sample_options();
+        App::new(
+            crate::diagnosis::diagnose_inputs(&inputs, &options),
+            "sample",
+            inputs,
+            options,
+        )
+    }
+
+    #[test]
+    fn a_key_after_a_paste_end_marker_in_the_same_read_is_data() {
+        // The terminal's parser ends the paste at an `ESC[201~` inside it; the `q` that
+        // follows in the same read must not quit.
+        let events = [Event::Paste("eyJhbGciOi".to_owned()), key('q'), key('x')];
+        let messages = messages_for(&app(), &events);
+        assert!(
+            !messages.iter().any(|m| matches!(m, Message::Quit)),
+            "a key after the paste ran as a command"
+        );
+        assert!(matches!(&messages[..], [Message::Paste(t)] if t == "eyJhbGciOiqx"));
+    }
+
+    #[test]
+    fn a_key_in_its_own_read_is_still_a_command() {
+        assert!(matches!(
+            &messages_for(&app(), &[key('q')])[..],
+            [Message::Quit]
+        ));
+    }
+
+    #[test]
+    fn resize_after_a_paste_is_still_a_resize() {
+        let events = [
+            Event::Paste("x".to_owned()),
+            Event::Resize(100, 30),
+            key('q'),
+        ];
+        let out = coalesce_paste(&events);
+        assert!(matches!(&out[..], [Event::Paste(t), Event::Resize(100, 30)] if t == "xq"));
     }
 }

@@ -125,6 +125,39 @@ pub fn view(app: &App, frame: &mut Frame) {
         Overlay::WhatIf(editor) => overlay::what_if(app, editor, frame, areas),
         Overlay::NewIncident(pending) => overlay::new_incident(frame, area, pending),
     }
+    gate_buffer(frame.buffer_mut());
+}
+
+/// The output gate over a drawn frame: the last step of every draw, so whatever a
+/// panel put on screen, no control or invisible character reaches the terminal (a
+/// cell holding one shows `�`) and no secret a row spells out is shown (the row is
+/// rewritten with it redacted, its styles kept). Panels escape and redact their own
+/// text already; this makes it hold for any panel added later.
+pub fn gate_buffer(buf: &mut ratatui::buffer::Buffer) {
+    let area = buf.area;
+    let mut row = String::with_capacity(usize::from(area.width) * 2);
+    for y in area.top()..area.bottom() {
+        row.clear();
+        for x in area.left()..area.right() {
+            let cell = &mut buf[(x, y)];
+            if cell.symbol().chars().any(crate::text::is_unsafe_char) {
+                cell.set_symbol("\u{fffd}");
+            }
+            row.push_str(cell.symbol());
+        }
+        if let std::borrow::Cow::Owned(redacted) = crate::text::redact_secrets(&row) {
+            let (end, _) = buf.set_stringn(
+                area.left(),
+                y,
+                &redacted,
+                usize::from(area.width),
+                Style::default(),
+            );
+            for x in end..area.right() {
+                buf[(x, y)].set_symbol(" ");
+            }
+        }
+    }
 }
 
 fn draw_title(app: &App, frame: &mut Frame, area: Rect) {
