@@ -22,7 +22,7 @@ static CLAIMS: LazyLock<Claims> = LazyLock::new(|| {
 fn exercise(config: &dyn TrustConfig) {
     let evaluation = config.evaluate(&CLAIMS);
     let _ = evaluation.admitting_rule();
-    let _ = review(config, "fuzz.json");
+    let _ = review(config);
 }
 
 fuzz_target!(|data: &[u8]| {
