@@ -51,28 +51,18 @@ pub fn sql_literal(value: &str) -> String {
 /// `\` and `"` escaped and control characters written as escapes, so a value cannot
 /// close the literal or break the line.
 pub fn kql_literal(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    double_quoted(value, true)
 }
 
 /// A string literal in a Cloud Logging filter (`gcloud logging read FILTER`):
 /// double-quoted with `\` and `"` escaped.
 pub fn logging_filter_literal(value: &str) -> String {
+    double_quoted(value, false)
+}
+
+/// A double-quoted literal with `\` and `"` escaped and line breaks written as `\n`;
+/// with `all_controls`, every other control character as an escape too (KQL).
+fn double_quoted(value: &str, all_controls: bool) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push('"');
     for c in value.chars() {
@@ -80,6 +70,11 @@ pub fn logging_filter_literal(value: &str) -> String {
             '\\' => out.push_str("\\\\"),
             '"' => out.push_str("\\\""),
             '\n' => out.push_str("\\n"),
+            '\r' if all_controls => out.push_str("\\r"),
+            '\t' if all_controls => out.push_str("\\t"),
+            c if all_controls && c.is_control() => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
             c => out.push(c),
         }
     }

@@ -352,34 +352,23 @@ fn header_findings(token: Option<&Token>, findings: &mut Vec<Finding>, from: &Pr
     let Some(token) = token else { return };
     let alg = token.alg().unwrap_or("none");
     let shown = escape_control(alg).into_owned();
-    if alg.eq_ignore_ascii_case("none") || token.signature_len() == 0 {
-        findings.push(
-            TOKEN_UNSIGNED
-                .reason()
-                .with("alg", &shown)
-                .finding()
-                .with_evidence(Evidence::runtime(
-                    Stage::Token,
-                    Outcome::Info,
-                    from.artifact,
-                    "header.alg",
-                    format!("alg {shown}"),
-                )),
-        );
+    let rule = if alg.eq_ignore_ascii_case("none") || token.signature_len() == 0 {
+        Some(TOKEN_UNSIGNED)
     } else if alg.starts_with("HS") {
-        findings.push(
-            TOKEN_HMAC_SIGNED
-                .reason()
-                .with("alg", &shown)
-                .finding()
-                .with_evidence(Evidence::runtime(
-                    Stage::Token,
-                    Outcome::Info,
-                    from.artifact,
-                    "header.alg",
-                    format!("alg {shown}"),
-                )),
-        );
+        Some(TOKEN_HMAC_SIGNED)
+    } else {
+        None
+    };
+    if let Some(rule) = rule {
+        findings.push(rule.reason().with("alg", &shown).finding().with_evidence(
+            Evidence::runtime(
+                Stage::Token,
+                Outcome::Info,
+                from.artifact,
+                "header.alg",
+                format!("alg {shown}"),
+            ),
+        ));
     }
     if let Some(crit) = token.header.get("crit") {
         let crit = escape_control(&crit.to_string()).into_owned();
