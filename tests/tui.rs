@@ -77,7 +77,11 @@ fn token_only() -> Vec<Input> {
 /// An app on `inputs`, diagnosed now, at `width`×`height`.
 fn app_on(inputs: Vec<Input>, options: DiagnoseOptions, source: &str, size: (u16, u16)) -> App {
     let diagnosis = fixed(&inputs, &options);
-    let mut app = App::new(diagnosis, source, inputs, options);
+    at_size(App::new(diagnosis, source, inputs, options), size)
+}
+
+/// The app after the terminal reports `width`×`height`.
+fn at_size(mut app: App, size: (u16, u16)) -> App {
     update(
         &mut app,
         Message::Resize {
@@ -993,20 +997,13 @@ fn inputs_are_shared_not_copied_between_jobs() {
 fn sample_session(size: (u16, u16)) -> App {
     let inputs = sample_inputs();
     let options = sample_options();
-    let mut app = App::sample(
+    let app = App::sample(
         fixed(&inputs, &options),
         inputs,
         options,
         DiagnoseOptions::default(),
     );
-    update(
-        &mut app,
-        Message::Resize {
-            width: size.0,
-            height: size.1,
-        },
-    );
-    app
+    at_size(app, size)
 }
 
 const A_LOG: &str = "2026-03-02T10:15:02.0000000Z ##[group]Run aws-actions/configure-aws-credentials@v4\r2026-03-02T10:15:03.0000000Z ##[error]Could not assume role with OIDC: Not authorized to perform sts:AssumeRoleWithWebIdentity\r";

@@ -161,18 +161,7 @@ fn place(report: &TokenReport, artifact: &str, locator: String, out: &mut Observ
         escape_control(&signature)
     );
     out.evidence(
-        Evidence::runtime(
-            Stage::Token,
-            if report.has_error() {
-                Outcome::Fail
-            } else {
-                Outcome::Pass
-            },
-            artifact,
-            locator,
-            summary,
-        )
-        .at(iat),
+        Evidence::runtime(Stage::Token, report.outcome(), artifact, locator, summary).at(iat),
     );
 
     for finding in &report.findings {

@@ -85,6 +85,16 @@ impl TokenReport {
     pub fn has_error(&self) -> bool {
         self.findings.iter().any(|f| f.severity == Severity::Error)
     }
+
+    /// What the token says of its stage as evidence: it fails when an error finding
+    /// proves it unusable.
+    pub fn outcome(&self) -> Outcome {
+        if self.has_error() {
+            Outcome::Fail
+        } else {
+            Outcome::Pass
+        }
+    }
 }
 
 /// Where the token came from, for evidence locators.

@@ -49,11 +49,7 @@ pub(super) fn place_tokens(
         out.evidence(
             Evidence::runtime(
                 Stage::Token,
-                if report.has_error() {
-                    Outcome::Fail
-                } else {
-                    Outcome::Pass
-                },
+                report.outcome(),
                 artifact,
                 locator,
                 format!(
